@@ -1,0 +1,173 @@
+using Dashboard.Shared.Networks;
+using Dashboard.Shared.Runs;
+
+namespace Dashboard.Server.Torch;
+
+/// <summary>Sums over the batches of one <see cref="Network.TrainBatches"/> call.</summary>
+public readonly record struct BatchStats(double LossSum, long Correct, long Samples);
+
+/// <summary>What an evaluation pass returns: summed loss, argmax per sample, optional softmax rows.</summary>
+public sealed record Evaluation(double LossSum, long[] Predictions, float[]? Probabilities);
+
+/// <summary>A sequential network built from a layer spec, living on one device.</summary>
+public sealed class Network : IDisposable
+{
+    private readonly NetHandle _handle;
+
+    private Network(NetHandle handle, string device)
+    {
+        _handle = handle;
+        Device = device;
+    }
+
+    /// <summary>The resolved device, e.g. cpu or cuda:0.</summary>
+    public string Device { get; }
+
+    public long ParameterCount => NativeMethods.NetParameterCount(_handle);
+
+    internal NetHandle Handle => _handle;
+
+    /// <summary>Builds the layers as PyTorch's nn.Sequential would (same parameter names and order).</summary>
+    public static Network Create(IReadOnlyList<LayerSpec> layers, string device)
+    {
+        TorchRuntime.EnsureInitialised();
+        var native = layers.Select(l => new NativeMethods.Layer
+        {
+            Kind = (int)l.Kind,
+            InFeatures = l.In,
+            OutFeatures = l.Out,
+            Kernel = l.Kernel,
+            Stride = l.Stride,
+            Padding = l.Padding,
+            P = l.P,
+        }).ToArray();
+        var handle = TorchException.Check(NativeMethods.NetCreate(native, native.Length, device));
+        return new Network(handle, device);
+    }
+
+    /// <summary>Writes the parameters and buffers with torch::save (readable by torch.jit.load).</summary>
+    public void Save(string path) => TorchException.Check(NativeMethods.NetSave(_handle, path));
+
+    /// <summary>Reads parameters and buffers saved by <see cref="Save"/> into this network.</summary>
+    public void Load(string path) => TorchException.Check(NativeMethods.NetLoad(_handle, path));
+
+    /// <summary>Trains up to <paramref name="batches"/> batches from index positions starting at <paramref name="start"/>.</summary>
+    public BatchStats TrainBatches(Optimizer optimizer, DeviceDataset data, DeviceIndex index, long start, int batchSize, int batches)
+    {
+        TorchException.Check(NativeMethods.TrainBatches(_handle, optimizer.Handle, data.Handle, index.Handle,
+            start, batchSize, batches, out var loss, out var correct, out var samples));
+        return new BatchStats(loss, correct, samples);
+    }
+
+    /// <summary>Evaluates every sample of <paramref name="index"/> without autograd.</summary>
+    public unsafe Evaluation Evaluate(DeviceDataset data, DeviceIndex index, int batchSize, int classes, bool withProbabilities)
+    {
+        var predictions = new long[index.Count];
+        var probabilities = withProbabilities ? new float[index.Count * classes] : null;
+        double loss;
+        fixed (long* p = predictions)
+        fixed (float* q = probabilities)
+        {
+            TorchException.Check(NativeMethods.Evaluate(_handle, data.Handle, index.Handle, batchSize,
+                out loss, p, q, classes));
+        }
+        return new Evaluation(loss, predictions, probabilities);
+    }
+
+    /// <summary>
+    /// Class probabilities for <paramref name="count"/> images given as floats in [0,1]
+    /// (count*C*H*W values), normalised with the training mean and std.
+    /// </summary>
+    public unsafe float[] Predict(ReadOnlySpan<float> pixels, int count, TensorShape shape, double mean, double std, int classes)
+    {
+        if (!shape.IsImage || pixels.Length != count * shape.Elements)
+        {
+            throw new ArgumentException($"Expected {count} images of {shape} ({count * shape.Elements} values), got {pixels.Length} values.");
+        }
+        var probabilities = new float[count * classes];
+        fixed (float* p = pixels)
+        fixed (float* q = probabilities)
+        {
+            TorchException.Check(NativeMethods.Predict(_handle, p, count, shape.Dims[0], shape.Dims[1], shape.Dims[2],
+                mean, std, q, classes));
+        }
+        return probabilities;
+    }
+
+    public void Dispose() => _handle.Dispose();
+}
+
+/// <summary>A dataset's images and labels held as tensors on a device, normalised once at upload.</summary>
+public sealed class DeviceDataset : IDisposable
+{
+    private DeviceDataset(DataHandle handle, int count)
+    {
+        Handle = handle;
+        Count = count;
+    }
+
+    public int Count { get; }
+
+    internal DataHandle Handle { get; }
+
+    public static unsafe DeviceDataset Create(ReadOnlySpan<byte> pixels, ReadOnlySpan<byte> labels, TensorShape shape,
+        double mean, double std, string device)
+    {
+        TorchRuntime.EnsureInitialised();
+        var count = labels.Length;
+        if (!shape.IsImage || pixels.Length != count * shape.Elements)
+        {
+            throw new ArgumentException($"{pixels.Length} pixel bytes do not hold {count} images of {shape}.");
+        }
+        fixed (byte* p = pixels)
+        fixed (byte* l = labels)
+        {
+            var handle = TorchException.Check(NativeMethods.DataCreate(p, l, count, shape.Dims[0], shape.Dims[1], shape.Dims[2],
+                mean, std, device));
+            return new DeviceDataset(handle, count);
+        }
+    }
+
+    public void Dispose() => Handle.Dispose();
+}
+
+/// <summary>An order of dataset positions on a device: an epoch's shuffle or a split.</summary>
+public sealed class DeviceIndex : IDisposable
+{
+    private DeviceIndex(IndexHandle handle, int count)
+    {
+        Handle = handle;
+        Count = count;
+    }
+
+    public int Count { get; }
+
+    internal IndexHandle Handle { get; }
+
+    public static unsafe DeviceIndex Create(ReadOnlySpan<long> positions, string device)
+    {
+        TorchRuntime.EnsureInitialised();
+        fixed (long* p = positions)
+        {
+            return new DeviceIndex(TorchException.Check(NativeMethods.IndexCreate(p, positions.Length, device)), positions.Length);
+        }
+    }
+
+    public void Dispose() => Handle.Dispose();
+}
+
+/// <summary>SGD (with momentum) or Adam over a network's parameters.</summary>
+public sealed class Optimizer : IDisposable
+{
+    private Optimizer(OptimizerHandle handle) => Handle = handle;
+
+    internal OptimizerHandle Handle { get; }
+
+    public static Optimizer Create(Network network, OptimizerKind kind, double learningRate, double momentum, double weightDecay) =>
+        new(TorchException.Check(NativeMethods.OptimCreate(network.Handle, (int)kind, learningRate,
+            kind == OptimizerKind.Sgd ? momentum : 0, weightDecay)));
+
+    public void SetLearningRate(double learningRate) => TorchException.Check(NativeMethods.OptimSetLr(Handle, learningRate));
+
+    public void Dispose() => Handle.Dispose();
+}

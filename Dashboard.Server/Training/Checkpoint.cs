@@ -1,0 +1,54 @@
+using System.Text.Json;
+using Dashboard.Server.Torch;
+using Dashboard.Shared.Runs;
+
+namespace Dashboard.Server.Training;
+
+/// <summary>
+/// A saved model: NAME.pt holds the weights (torch::save; PyTorch reads it with
+/// torch.jit.load(path).state_dict()), NAME.json the <see cref="ModelCard"/> needed to rebuild it.
+/// </summary>
+public static class Checkpoint
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static string CardPath(string weightsPath) => Path.ChangeExtension(weightsPath, ".json");
+
+    public static void Save(Network network, ModelCard card, string weightsPath)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(weightsPath))!);
+        network.Save(weightsPath);
+        File.WriteAllText(CardPath(weightsPath), JsonSerializer.Serialize(card, Json));
+    }
+
+    /// <summary>Rebuilds the network from the card and loads the weights onto <paramref name="device"/>.</summary>
+    public static (Network Network, ModelCard Card) Load(string weightsPath, string device = "auto")
+    {
+        var cardPath = CardPath(weightsPath);
+        if (!File.Exists(weightsPath) || !File.Exists(cardPath))
+        {
+            throw new FileNotFoundException($"A checkpoint needs both {weightsPath} and {cardPath}.");
+        }
+        ModelCard card;
+        try
+        {
+            card = JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(cardPath), Json)
+                ?? throw new JsonException("empty document");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{cardPath} is not a valid model card: {e.Message}");
+        }
+        var network = Network.Create(card.Layers, TorchRuntime.ResolveDevice(device));
+        try
+        {
+            network.Load(weightsPath);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+        return (network, card);
+    }
+}

@@ -1,0 +1,23 @@
+using Dashboard.Shared.Networks;
+
+namespace Dashboard.Server.Training.Datasets;
+
+/// <summary>Images as raw bytes (N x C x H x W, 0..255) with one label byte each.</summary>
+public sealed record ImageSet(TensorShape Shape, byte[] Pixels, byte[] Labels)
+{
+    public int Count => Labels.Length;
+
+    /// <summary>The first <paramref name="count"/> images, or this set when it has no more than that.</summary>
+    public ImageSet Take(int count)
+    {
+        if (count >= Count)
+        {
+            return this;
+        }
+        var size = (int)Shape.Elements;
+        return new ImageSet(Shape, Pixels[..(count * size)], Labels[..count]);
+    }
+}
+
+/// <summary>A dataset's files are missing, truncated or corrupt. The message names the file and the fix.</summary>
+public sealed class DatasetException(string message) : Exception(message);

@@ -1,0 +1,40 @@
+using Dashboard.Shared.Networks;
+using static Dashboard.Shared.Networks.LayerSpec;
+
+namespace Dashboard.Server.Training.Networks;
+
+/// <summary>A named network from the PyTorch tutorials, with the input it was designed for.</summary>
+public sealed record NetworkPreset(string Name, string Description, TensorShape Input, IReadOnlyList<LayerSpec> Layers);
+
+/// <summary>The classic tutorial networks, as layer specs the UI can show and edit.</summary>
+public static class NetworkPresets
+{
+    private static readonly TensorShape Gray28 = TensorShape.Image(1, 28, 28);
+
+    public static IReadOnlyList<NetworkPreset> All { get; } =
+    [
+        new("logreg", "Logistic regression: one linear layer", Gray28,
+            [Flatten(), Linear(784, 10)]),
+        new("mlp", "Two linear layers without an activation", Gray28,
+            [Flatten(), Linear(784, 100), Linear(100, 10)]),
+        new("mlp-relu", "Small MLP with one ReLU hidden layer", Gray28,
+            [Flatten(), Linear(784, 32), ReLU(), Linear(32, 10)]),
+        new("cnn", "The pytorch/examples MNIST CNN without dropout", Gray28,
+            [Conv2d(1, 32, 3), ReLU(), MaxPool2d(2), Conv2d(32, 64, 3), ReLU(), MaxPool2d(2),
+             Flatten(), Linear(1600, 128), ReLU(), Linear(128, 10)]),
+        new("cnn-small", "A tiny two-conv CNN", Gray28,
+            [Conv2d(1, 8, 3, padding: 1), ReLU(), MaxPool2d(2), Conv2d(8, 16, 3, padding: 1), ReLU(), MaxPool2d(2),
+             Flatten(), Linear(784, 10)]),
+        new("cnn-bn", "CNN with BatchNorm and Dropout (the default)", Gray28,
+            [Conv2d(1, 32, 3, padding: 1), BatchNorm2d(32), ReLU(), MaxPool2d(2),
+             Conv2d(32, 64, 3, padding: 1), BatchNorm2d(64), ReLU(), MaxPool2d(2),
+             Flatten(), Linear(3136, 128), ReLU(), Dropout(0.5), Linear(128, 10)]),
+        new("lenet", "LeNet from the CIFAR-10 tutorial (3x32x32 input)", TensorShape.Image(3, 32, 32),
+            [Conv2d(3, 6, 5), ReLU(), MaxPool2d(2), Conv2d(6, 16, 5), ReLU(), MaxPool2d(2),
+             Flatten(), Linear(400, 120), ReLU(), Linear(120, 84), ReLU(), Linear(84, 10)]),
+    ];
+
+    public static IReadOnlyList<string> Names { get; } = [.. All.Select(p => p.Name)];
+
+    public static NetworkPreset? Find(string name) => All.FirstOrDefault(p => p.Name == name);
+}

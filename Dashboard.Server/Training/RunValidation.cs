@@ -1,0 +1,73 @@
+using Dashboard.Server.Training.Datasets;
+using Dashboard.Server.Training.Networks;
+using Dashboard.Shared.Networks;
+using Dashboard.Shared.Runs;
+
+namespace Dashboard.Server.Training;
+
+/// <summary>
+/// Checks a run configuration before anything is loaded or trained. Errors are keyed by
+/// the JSON field name, ready for a ProblemDetails body or a CLI message.
+/// </summary>
+public static class RunValidation
+{
+    public const int MaxEpochs = 1000;
+    public const int MaxBatchSize = 65536;
+
+    public static IReadOnlyDictionary<string, string[]> Validate(RunConfig config, DatasetCatalog datasets)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        void Add(string field, string message) =>
+            (errors.TryGetValue(field, out var list) ? list : errors[field] = []).Add(message);
+
+        var dataset = datasets.Find(config.Dataset);
+        if (dataset is null)
+        {
+            Add("dataset", $"Unknown dataset '{config.Dataset}'. Known: {string.Join(", ", datasets.Names)}.");
+        }
+
+        var layers = ResolveLayers(config);
+        if (layers is null)
+        {
+            Add("model", $"Unknown model '{config.Model}'. Presets: {string.Join(", ", NetworkPresets.Names)}.");
+        }
+        else if (dataset is not null)
+        {
+            var summary = NetworkShapes.Infer(layers, dataset.Shape, dataset.Classes.Count);
+            if (!summary.IsValid)
+            {
+                Add(config.Layers is null ? "model" : "layers",
+                    $"{summary.Error} (input {dataset.Shape} from {dataset.Name}).");
+            }
+        }
+
+        if (!double.IsFinite(config.LearningRate) || config.LearningRate <= 0 || config.LearningRate > 10)
+            Add("learningRate", $"must be a finite number in (0, 10], got {config.LearningRate}.");
+        if (!double.IsFinite(config.Momentum) || config.Momentum < 0 || config.Momentum >= 1)
+            Add("momentum", $"must be in [0, 1), got {config.Momentum}.");
+        if (!double.IsFinite(config.WeightDecay) || config.WeightDecay < 0 || config.WeightDecay > 1)
+            Add("weightDecay", $"must be in [0, 1], got {config.WeightDecay}.");
+        if (config.BatchSize is < 1 or > MaxBatchSize)
+            Add("batchSize", $"must be between 1 and {MaxBatchSize}, got {config.BatchSize}.");
+        if (config.Epochs is < 1 or > MaxEpochs)
+            Add("epochs", $"must be between 1 and {MaxEpochs}, got {config.Epochs}.");
+        if (!double.IsFinite(config.ValidationFraction) || config.ValidationFraction < 0 || config.ValidationFraction > 0.9)
+            Add("validationFraction", $"must be in [0, 0.9], got {config.ValidationFraction}.");
+        if (!double.IsFinite(config.NormalizeStd) || config.NormalizeStd <= 0)
+            Add("normalizeStd", $"must be a positive number, got {config.NormalizeStd}.");
+        if (!double.IsFinite(config.NormalizeMean))
+            Add("normalizeMean", $"must be a finite number, got {config.NormalizeMean}.");
+        if (config.TrainLimit is < 2)
+            Add("trainLimit", $"must be at least 2 when given, got {config.TrainLimit}.");
+        if (config.TestLimit is < 1)
+            Add("testLimit", $"must be at least 1 when given, got {config.TestLimit}.");
+        if (config.Device.Trim().ToLowerInvariant() is not ("auto" or "cpu") && !config.Device.Trim().StartsWith("cuda", StringComparison.OrdinalIgnoreCase))
+            Add("device", $"must be auto, cpu, cuda or cuda:N, got '{config.Device}'.");
+
+        return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+    }
+
+    /// <summary>The custom layers, else the preset's, else null for an unknown preset.</summary>
+    public static IReadOnlyList<LayerSpec>? ResolveLayers(RunConfig config) =>
+        config.Layers ?? NetworkPresets.Find(config.Model)?.Layers;
+}

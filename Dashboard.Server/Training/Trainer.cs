@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using Dashboard.Server.Torch;
+using Dashboard.Server.Training.Datasets;
+using Dashboard.Shared.Runs;
+
+namespace Dashboard.Server.Training;
+
+/// <summary>A run configuration that failed validation; Errors is keyed by field name.</summary>
+public sealed class RunConfigException(IReadOnlyDictionary<string, string[]> errors)
+    : Exception(string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")))
+{
+    public IReadOnlyDictionary<string, string[]> Errors { get; } = errors;
+}
+
+/// <summary>Everything a finished run produced.</summary>
+public sealed record RunResult(RunStarted Started, IReadOnlyList<EpochMetrics> Epochs, TestMetrics Test, ModelCard Card);
+
+/// <summary>
+/// The training loop: load the data onto the device once, then per epoch shuffle, train
+/// batch by batch, validate, and report; finally evaluate on the test set and save.
+/// </summary>
+public sealed class Trainer(DatasetCatalog datasets)
+{
+    private const int EvaluationBatchSize = 1000;
+
+    /// <summary>
+    /// Trains one run to completion on the calling thread. Cancellation is checked between
+    /// batches (OperationCanceledException); completed epochs have been reported by then.
+    /// </summary>
+    public RunResult Run(RunConfig config, ITrainingObserver observer, string? checkpointPath = null, CancellationToken cancellation = default)
+    {
+        var errors = RunValidation.Validate(config, datasets);
+        if (errors.Count > 0)
+        {
+            throw new RunConfigException(errors);
+        }
+        var info = datasets.Find(config.Dataset)!;
+        var layers = RunValidation.ResolveLayers(config)!;
+        var device = TorchRuntime.ResolveDevice(config.Device);
+        var (train, test) = datasets.Load(config.Dataset);
+        train = train.Take(config.TrainLimit ?? train.Count);
+        test = test.Take(config.TestLimit ?? test.Count);
+
+        var random = new Random(config.Seed);
+        var (trainPositions, validationPositions) = Split(train.Count, config.ValidationFraction, random);
+        if (config.BatchSize > trainPositions.Length)
+        {
+            throw new RunConfigException(new Dictionary<string, string[]>
+            {
+                ["batchSize"] = [$"must not exceed the {trainPositions.Length} training images after the split, got {config.BatchSize}."],
+            });
+        }
+
+        TorchRuntime.ManualSeed((ulong)config.Seed);
+        using var network = Network.Create(layers, device);
+        using var optimizer = Optimizer.Create(network, config.Optimizer, config.LearningRate, config.Momentum, config.WeightDecay);
+        using var trainData = DeviceDataset.Create(train.Pixels, train.Labels, train.Shape, config.NormalizeMean, config.NormalizeStd, device);
+        using var testData = DeviceDataset.Create(test.Pixels, test.Labels, test.Shape, config.NormalizeMean, config.NormalizeStd, device);
+        using var validationIndex = DeviceIndex.Create(validationPositions, device);
+        using var testIndex = DeviceIndex.Create([.. Enumerable.Range(0, test.Count).Select(i => (long)i)], device);
+
+        var batches = (trainPositions.Length + config.BatchSize - 1) / config.BatchSize;
+        var started = new RunStarted(device, TorchRuntime.Threads, TorchRuntime.Version, network.ParameterCount,
+            trainPositions.Length, validationPositions.Length, test.Count, batches);
+        observer.OnStarted(started);
+
+        var epochs = new List<EpochMetrics>();
+        for (var epoch = 1; epoch <= config.Epochs; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            random.Shuffle(trainPositions);
+            using var order = DeviceIndex.Create(trainPositions, device);
+            double lossSum = 0;
+            long correct = 0, seen = 0;
+            for (var batch = 0; batch < batches; batch++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var stats = network.TrainBatches(optimizer, trainData, order, (long)batch * config.BatchSize, config.BatchSize, 1);
+                lossSum += stats.LossSum;
+                correct += stats.Correct;
+                seen += stats.Samples;
+                var elapsed = clock.Elapsed.TotalSeconds;
+                observer.OnBatch(new BatchProgress(epoch, batch + 1, batches, lossSum / seen, (double)correct / seen,
+                    seen / elapsed, elapsed));
+            }
+            var trainSeconds = clock.Elapsed.TotalSeconds;
+            var validation = validationPositions.Length > 0
+                ? Score(network.Evaluate(trainData, validationIndex, EvaluationBatchSize, info.Classes.Count, withProbabilities: false),
+                    validationPositions.Select(p => train.Labels[p]).ToArray())
+                : ((double, double)?)null;
+            var metrics = new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, validation?.Item1, validation?.Item2,
+                clock.Elapsed.TotalSeconds, seen / trainSeconds, config.LearningRate, DateTimeOffset.UtcNow);
+            epochs.Add(metrics);
+            observer.OnEpoch(metrics);
+        }
+
+        var testClock = Stopwatch.StartNew();
+        var evaluation = network.Evaluate(testData, testIndex, EvaluationBatchSize, info.Classes.Count, withProbabilities: false);
+        var matrix = ClassificationReport.ConfusionMatrix(evaluation.Predictions, test.Labels, info.Classes.Count);
+        var testMetrics = new TestMetrics(evaluation.LossSum / test.Count, ClassificationReport.Accuracy(matrix), test.Count,
+            info.Classes, matrix, ClassificationReport.PerClass(matrix, info.Classes), test.Count / testClock.Elapsed.TotalSeconds);
+        observer.OnCompleted(testMetrics);
+
+        var card = new ModelCard(config.Dataset, config.Layers is null ? config.Model : "custom", layers, info.Shape, info.Classes,
+            config.NormalizeMean, config.NormalizeStd, testMetrics.Accuracy, DateTimeOffset.UtcNow);
+        if (checkpointPath is not null)
+        {
+            Checkpoint.Save(network, card, checkpointPath);
+        }
+        return new RunResult(started, epochs, testMetrics, card);
+    }
+
+    /// <summary>A seeded split of positions 0..count-1 into training and validation.</summary>
+    public static (long[] Train, long[] Validation) Split(int count, double validationFraction, Random random)
+    {
+        var positions = Enumerable.Range(0, count).Select(i => (long)i).ToArray();
+        random.Shuffle(positions);
+        var validation = (int)Math.Round(count * validationFraction);
+        return (positions[validation..], positions[..validation]);
+    }
+
+    private static (double Loss, double Accuracy) Score(Evaluation evaluation, byte[] labels)
+    {
+        var correct = labels.Where((label, i) => evaluation.Predictions[i] == label).Count();
+        return (evaluation.LossSum / labels.Length, (double)correct / labels.Length);
+    }
+}

@@ -1,0 +1,81 @@
+// The engine limit for the benchmark: a plain libtorch training loop written the obvious
+// way, with no dashboard code, on the same networks, batch size and device-resident data.
+// Usage: plain_loop PRESET BATCH_SIZE IMAGES THREADS
+// Prints one line: "PRESET images_per_second=N".
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace nn = torch::nn;
+
+static nn::Sequential build(const std::string& preset, int64_t& channels, int64_t& side) {
+  channels = 1;
+  side = 28;
+  if (preset == "logreg") return nn::Sequential(nn::Flatten(), nn::Linear(784, 10));
+  if (preset == "mlp") return nn::Sequential(nn::Flatten(), nn::Linear(784, 100), nn::Linear(100, 10));
+  if (preset == "mlp-relu")
+    return nn::Sequential(nn::Flatten(), nn::Linear(784, 32), nn::ReLU(), nn::Linear(32, 10));
+  if (preset == "cnn")
+    return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(1, 32, 3)), nn::ReLU(), nn::MaxPool2d(2),
+                          nn::Conv2d(nn::Conv2dOptions(32, 64, 3)), nn::ReLU(), nn::MaxPool2d(2),
+                          nn::Flatten(), nn::Linear(1600, 128), nn::ReLU(), nn::Linear(128, 10));
+  if (preset == "cnn-small")
+    return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(1, 8, 3).padding(1)), nn::ReLU(), nn::MaxPool2d(2),
+                          nn::Conv2d(nn::Conv2dOptions(8, 16, 3).padding(1)), nn::ReLU(), nn::MaxPool2d(2),
+                          nn::Flatten(), nn::Linear(784, 10));
+  if (preset == "cnn-bn")
+    return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(1, 32, 3).padding(1)), nn::BatchNorm2d(32), nn::ReLU(),
+                          nn::MaxPool2d(2), nn::Conv2d(nn::Conv2dOptions(32, 64, 3).padding(1)),
+                          nn::BatchNorm2d(64), nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(),
+                          nn::Linear(3136, 128), nn::ReLU(), nn::Dropout(0.5), nn::Linear(128, 10));
+  if (preset == "lenet") {
+    channels = 3;
+    side = 32;
+    return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(3, 6, 5)), nn::ReLU(), nn::MaxPool2d(2),
+                          nn::Conv2d(nn::Conv2dOptions(6, 16, 5)), nn::ReLU(), nn::MaxPool2d(2),
+                          nn::Flatten(), nn::Linear(400, 120), nn::ReLU(), nn::Linear(120, 84), nn::ReLU(),
+                          nn::Linear(84, 10));
+  }
+  std::fprintf(stderr, "unknown preset %s\n", preset.c_str());
+  std::exit(2);
+}
+
+int main(int argc, char** argv) {
+  if (argc != 5) {
+    std::fprintf(stderr, "usage: plain_loop PRESET BATCH_SIZE IMAGES THREADS\n");
+    return 2;
+  }
+  const std::string preset = argv[1];
+  const int64_t batch = std::atoll(argv[2]);
+  const int64_t images = std::atoll(argv[3]);
+  torch::set_num_threads(std::atoi(argv[4]));
+  torch::manual_seed(1);
+  int64_t channels = 0, side = 0;
+  auto model = build(preset, channels, side);
+  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3));
+  auto x_all = torch::rand({images, channels, side, side}).sub_(0.5).div_(0.5);
+  auto y_all = torch::randint(0, 10, {images}, torch::kInt64);
+  model->train();
+  auto run_epoch = [&] {
+    auto order = torch::randperm(images, torch::kInt64);
+    for (int64_t start = 0; start < images; start += batch) {
+      auto rows = order.slice(0, start, std::min(start + batch, images));
+      auto x = x_all.index_select(0, rows);
+      auto y = y_all.index_select(0, rows);
+      optimizer.zero_grad();
+      auto loss = torch::nn::functional::cross_entropy(model->forward(x), y);
+      loss.backward();
+      optimizer.step();
+      loss.item<float>(); // the engine reads each batch's loss too
+    }
+  };
+  run_epoch(); // warm-up
+  const auto t0 = std::chrono::steady_clock::now();
+  run_epoch();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("%s images_per_second=%.1f\n", preset.c_str(), images / seconds);
+  return 0;
+}

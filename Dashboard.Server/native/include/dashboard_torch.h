@@ -1,0 +1,92 @@
+// Flat C ABI over libtorch for the dashboard. Model-level, not tensor-level: build a
+// network from a layer spec, hold a dataset on a device, train batches, evaluate,
+// predict, save and load. Every function that can fail returns a status (0 ok, -1 error)
+// or NULL, and leaves the libtorch message in a thread-local slot read by dt_last_error.
+#pragma once
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DT_EXPORT __attribute__((visibility("default")))
+
+typedef struct dt_net dt_net;
+typedef struct dt_data dt_data;
+typedef struct dt_index dt_index;
+typedef struct dt_optim dt_optim;
+
+// Layer kinds; the numbers are part of the ABI (LayerKind in C#).
+enum {
+  DT_LINEAR = 1,
+  DT_CONV2D = 2,
+  DT_BATCHNORM2D = 3,
+  DT_RELU = 4,
+  DT_MAXPOOL2D = 5,
+  DT_DROPOUT = 6,
+  DT_FLATTEN = 7,
+};
+
+typedef struct {
+  int32_t kind;
+  int32_t in_features;  // Linear in, Conv2d in channels, BatchNorm2d features
+  int32_t out_features; // Linear out, Conv2d out channels
+  int32_t kernel;       // Conv2d, MaxPool2d
+  int32_t stride;       // Conv2d, MaxPool2d
+  int32_t padding;      // Conv2d
+  double p;             // Dropout probability
+} dt_layer;
+
+enum { DT_SGD = 1, DT_ADAM = 2 };
+
+DT_EXPORT const char* dt_last_error(void);
+
+DT_EXPORT const char* dt_torch_version(void);
+DT_EXPORT int32_t dt_cuda_device_count(void);
+DT_EXPORT int32_t dt_get_num_threads(void);
+DT_EXPORT int32_t dt_set_num_threads(int32_t threads);
+DT_EXPORT int32_t dt_manual_seed(uint64_t seed);
+
+// device: "cpu", "cuda" or "cuda:N" (auto is resolved by the caller).
+DT_EXPORT dt_net* dt_net_create(const dt_layer* layers, int32_t count, const char* device);
+DT_EXPORT void dt_net_free(dt_net* net);
+DT_EXPORT int64_t dt_net_parameter_count(dt_net* net);
+DT_EXPORT int32_t dt_net_save(dt_net* net, const char* path);
+DT_EXPORT int32_t dt_net_load(dt_net* net, const char* path);
+
+// pixels: n*c*h*w bytes; stored on the device as float ((x/255) - mean) / std.
+DT_EXPORT dt_data* dt_data_create(const uint8_t* pixels, const uint8_t* labels, int64_t n,
+                                  int32_t c, int32_t h, int32_t w, double mean, double std,
+                                  const char* device);
+DT_EXPORT void dt_data_free(dt_data* data);
+
+// An order of sample positions, held on the device (an epoch's shuffle, a split).
+DT_EXPORT dt_index* dt_index_create(const int64_t* positions, int64_t count, const char* device);
+DT_EXPORT void dt_index_free(dt_index* index);
+
+DT_EXPORT dt_optim* dt_optim_create(dt_net* net, int32_t kind, double lr, double momentum,
+                                    double weight_decay);
+DT_EXPORT void dt_optim_free(dt_optim* optim);
+DT_EXPORT int32_t dt_optim_set_lr(dt_optim* optim, double lr);
+
+// Trains `batches` batches of up to batch_size samples taken from index positions
+// [start, ...). Sums the per-sample loss and the number correct over those batches; the
+// only host-device sync is at the end of the call.
+DT_EXPORT int32_t dt_train_batches(dt_net* net, dt_optim* optim, dt_data* data, dt_index* index,
+                                   int64_t start, int32_t batch_size, int32_t batches,
+                                   double* loss_sum, int64_t* correct, int64_t* samples);
+
+// Evaluates every sample of `index` without autograd. predictions (count) receives the
+// argmax class; probabilities (count*classes, may be NULL) the softmax.
+DT_EXPORT int32_t dt_evaluate(dt_net* net, dt_data* data, dt_index* index, int32_t batch_size,
+                              double* loss_sum, int64_t* predictions, float* probabilities,
+                              int32_t classes);
+
+// Predicts n images given as floats in [0,1], normalised like the training data.
+DT_EXPORT int32_t dt_predict(dt_net* net, const float* pixels, int64_t n, int32_t c, int32_t h,
+                             int32_t w, double mean, double std, float* probabilities,
+                             int32_t classes);
+
+#ifdef __cplusplus
+}
+#endif

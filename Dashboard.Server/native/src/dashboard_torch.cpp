@@ -1,0 +1,314 @@
+#include "dashboard_torch.h"
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+struct dt_net {
+  torch::nn::Sequential module;
+  torch::Device device;
+};
+
+struct dt_data {
+  torch::Tensor images; // float, N x C x H x W, normalised
+  torch::Tensor labels; // int64, N
+};
+
+struct dt_index {
+  torch::Tensor positions; // int64 on the data's device
+};
+
+struct dt_optim {
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+};
+
+namespace {
+
+thread_local std::string last_error;
+
+void set_error(const char* message) { last_error = message ? message : "unknown error"; }
+
+torch::Device parse_device(const char* device) {
+  torch::Device parsed(device ? std::string(device) : std::string("cpu"));
+  if (parsed.is_cuda()) {
+    const auto count = static_cast<int>(torch::cuda::device_count());
+    TORCH_CHECK(count > 0,
+                "CUDA was requested but no CUDA device is available to this libtorch build");
+    TORCH_CHECK(parsed.index() < count, "CUDA device ", static_cast<int>(parsed.index()),
+                " was requested but only ", count, " are available");
+  }
+  return parsed;
+}
+
+torch::nn::AnyModule make_layer(const dt_layer& l) {
+  namespace nn = torch::nn;
+  switch (l.kind) {
+  case DT_LINEAR:
+    return nn::AnyModule(nn::Linear(l.in_features, l.out_features));
+  case DT_CONV2D:
+    return nn::AnyModule(nn::Conv2d(nn::Conv2dOptions(l.in_features, l.out_features, l.kernel)
+                                        .stride(l.stride)
+                                        .padding(l.padding)));
+  case DT_BATCHNORM2D:
+    return nn::AnyModule(nn::BatchNorm2d(l.in_features));
+  case DT_RELU:
+    return nn::AnyModule(nn::ReLU());
+  case DT_MAXPOOL2D:
+    return nn::AnyModule(nn::MaxPool2d(nn::MaxPool2dOptions(l.kernel).stride(l.stride)));
+  case DT_DROPOUT:
+    return nn::AnyModule(nn::Dropout(l.p));
+  case DT_FLATTEN:
+    return nn::AnyModule(nn::Flatten());
+  default:
+    TORCH_CHECK(false, "unknown layer kind ", l.kind);
+  }
+}
+
+torch::Tensor normalise(torch::Tensor unit_range, double mean, double std) {
+  return unit_range.sub_(mean).div_(std);
+}
+
+} // namespace
+
+// One wrapper per return kind, as in TorchSharp's native layer: no exception crosses the ABI.
+#define DT_TRY try {
+#define DT_CATCH(failure)                                                                          \
+  }                                                                                                \
+  catch (const c10::Error& e) {                                                                    \
+    set_error(e.what_without_backtrace());                                                         \
+    return failure;                                                                                \
+  }                                                                                                \
+  catch (const std::exception& e) {                                                                \
+    set_error(e.what());                                                                           \
+    return failure;                                                                                \
+  }                                                                                                \
+  catch (...) {                                                                                    \
+    set_error("unknown native error");                                                             \
+    return failure;                                                                                \
+  }
+
+extern "C" {
+
+const char* dt_last_error(void) { return last_error.c_str(); }
+
+const char* dt_torch_version(void) {
+  static const std::string version = std::to_string(TORCH_VERSION_MAJOR) + "." +
+                                     std::to_string(TORCH_VERSION_MINOR) + "." +
+                                     std::to_string(TORCH_VERSION_PATCH);
+  return version.c_str();
+}
+
+int32_t dt_cuda_device_count(void) {
+  DT_TRY
+  return static_cast<int32_t>(torch::cuda::device_count());
+  DT_CATCH(0)
+}
+
+int32_t dt_get_num_threads(void) { return static_cast<int32_t>(torch::get_num_threads()); }
+
+int32_t dt_set_num_threads(int32_t threads) {
+  DT_TRY
+  TORCH_CHECK(threads > 0, "thread count must be positive, got ", threads);
+  torch::set_num_threads(threads);
+  return 0;
+  DT_CATCH(-1)
+}
+
+int32_t dt_manual_seed(uint64_t seed) {
+  DT_TRY
+  torch::manual_seed(seed);
+  return 0;
+  DT_CATCH(-1)
+}
+
+dt_net* dt_net_create(const dt_layer* layers, int32_t count, const char* device) {
+  DT_TRY
+  TORCH_CHECK(count > 0, "a network needs at least one layer");
+  const auto parsed = parse_device(device);
+  torch::nn::Sequential module;
+  for (int32_t i = 0; i < count; ++i) {
+    module->push_back(make_layer(layers[i]));
+  }
+  module->to(parsed);
+  return new dt_net{module, parsed};
+  DT_CATCH(nullptr)
+}
+
+void dt_net_free(dt_net* net) { delete net; }
+
+int64_t dt_net_parameter_count(dt_net* net) {
+  DT_TRY
+  int64_t total = 0;
+  for (const auto& p : net->module->parameters()) {
+    total += p.numel();
+  }
+  return total;
+  DT_CATCH(-1)
+}
+
+int32_t dt_net_save(dt_net* net, const char* path) {
+  DT_TRY
+  torch::save(net->module, path);
+  return 0;
+  DT_CATCH(-1)
+}
+
+int32_t dt_net_load(dt_net* net, const char* path) {
+  DT_TRY
+  torch::load(net->module, path, net->device);
+  return 0;
+  DT_CATCH(-1)
+}
+
+dt_data* dt_data_create(const uint8_t* pixels, const uint8_t* labels, int64_t n, int32_t c,
+                        int32_t h, int32_t w, double mean, double std, const char* device) {
+  DT_TRY
+  TORCH_CHECK(n > 0 && c > 0 && h > 0 && w > 0, "dataset dimensions must be positive");
+  TORCH_CHECK(std > 0, "normalisation std must be positive");
+  const auto parsed = parse_device(device);
+  // from_blob borrows the caller's memory; .to() copies before the call returns.
+  auto raw = torch::from_blob(const_cast<uint8_t*>(pixels), {n, c, h, w}, torch::kUInt8);
+  auto images = normalise(raw.to(parsed).to(torch::kFloat32).div_(255.0), mean, std);
+  auto label_tensor =
+      torch::from_blob(const_cast<uint8_t*>(labels), {n}, torch::kUInt8).to(parsed).to(torch::kInt64);
+  return new dt_data{images.contiguous(), label_tensor};
+  DT_CATCH(nullptr)
+}
+
+void dt_data_free(dt_data* data) { delete data; }
+
+dt_index* dt_index_create(const int64_t* positions, int64_t count, const char* device) {
+  DT_TRY
+  TORCH_CHECK(count >= 0, "index count must not be negative");
+  const auto parsed = parse_device(device);
+  auto tensor = torch::from_blob(const_cast<int64_t*>(positions), {count}, torch::kInt64).to(parsed);
+  if (!parsed.is_cuda()) {
+    tensor = tensor.clone(); // .to() on the same device does not copy; the caller's buffer is borrowed.
+  }
+  return new dt_index{tensor};
+  DT_CATCH(nullptr)
+}
+
+void dt_index_free(dt_index* index) { delete index; }
+
+dt_optim* dt_optim_create(dt_net* net, int32_t kind, double lr, double momentum,
+                          double weight_decay) {
+  DT_TRY
+  TORCH_CHECK(lr > 0, "learning rate must be positive, got ", lr);
+  auto params = net->module->parameters();
+  if (kind == DT_SGD) {
+    return new dt_optim{std::make_unique<torch::optim::SGD>(
+        params, torch::optim::SGDOptions(lr).momentum(momentum).weight_decay(weight_decay))};
+  }
+  if (kind == DT_ADAM) {
+    return new dt_optim{std::make_unique<torch::optim::Adam>(
+        params, torch::optim::AdamOptions(lr).weight_decay(weight_decay))};
+  }
+  TORCH_CHECK(false, "unknown optimizer kind ", kind);
+  DT_CATCH(nullptr)
+}
+
+void dt_optim_free(dt_optim* optim) { delete optim; }
+
+int32_t dt_optim_set_lr(dt_optim* optim, double lr) {
+  DT_TRY
+  TORCH_CHECK(lr > 0, "learning rate must be positive, got ", lr);
+  for (auto& group : optim->optimizer->param_groups()) {
+    group.options().set_lr(lr);
+  }
+  return 0;
+  DT_CATCH(-1)
+}
+
+int32_t dt_train_batches(dt_net* net, dt_optim* optim, dt_data* data, dt_index* index,
+                         int64_t start, int32_t batch_size, int32_t batches, double* loss_sum,
+                         int64_t* correct, int64_t* samples) {
+  DT_TRY
+  TORCH_CHECK(batch_size > 0 && batches > 0, "batch size and batch count must be positive");
+  const auto total = index->positions.size(0);
+  TORCH_CHECK(start >= 0 && start < total, "start position ", start, " is outside the index of ",
+              total);
+  net->module->train();
+  auto loss_acc = torch::zeros({}, torch::TensorOptions().device(net->device));
+  auto correct_acc = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(net->device));
+  int64_t seen = 0;
+  for (int32_t b = 0; b < batches && start < total; ++b) {
+    const auto end = std::min<int64_t>(start + batch_size, total);
+    auto rows = index->positions.slice(0, start, end);
+    auto x = data->images.index_select(0, rows);
+    auto y = data->labels.index_select(0, rows);
+    optim->optimizer->zero_grad();
+    auto logits = net->module->forward(x);
+    auto loss = torch::nn::functional::cross_entropy(logits, y);
+    loss.backward();
+    optim->optimizer->step();
+    const auto n = end - start;
+    loss_acc += loss.detach() * static_cast<double>(n);
+    correct_acc += logits.detach().argmax(1).eq(y).sum();
+    seen += n;
+    start = end;
+  }
+  *loss_sum = loss_acc.item<double>();
+  *correct = correct_acc.item<int64_t>();
+  *samples = seen;
+  return 0;
+  DT_CATCH(-1)
+}
+
+int32_t dt_evaluate(dt_net* net, dt_data* data, dt_index* index, int32_t batch_size,
+                    double* loss_sum, int64_t* predictions, float* probabilities, int32_t classes) {
+  DT_TRY
+  TORCH_CHECK(batch_size > 0, "batch size must be positive");
+  torch::NoGradGuard no_grad;
+  net->module->eval();
+  const auto total = index->positions.size(0);
+  auto loss_acc = torch::zeros({}, torch::TensorOptions().device(net->device));
+  std::vector<torch::Tensor> predicted;
+  std::vector<torch::Tensor> probs;
+  for (int64_t start = 0; start < total; start += batch_size) {
+    const auto end = std::min<int64_t>(start + batch_size, total);
+    auto rows = index->positions.slice(0, start, end);
+    auto logits = net->module->forward(data->images.index_select(0, rows));
+    auto y = data->labels.index_select(0, rows);
+    loss_acc += torch::nn::functional::cross_entropy(
+        logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+    predicted.push_back(logits.argmax(1));
+    if (probabilities) {
+      TORCH_CHECK(logits.size(1) == classes, "the network has ", logits.size(1),
+                  " outputs but ", classes, " classes were expected");
+      probs.push_back(logits.softmax(1).to(torch::kFloat32));
+    }
+  }
+  *loss_sum = loss_acc.item<double>();
+  if (total > 0) {
+    auto all = torch::cat(predicted).to(torch::kCPU).contiguous();
+    std::memcpy(predictions, all.data_ptr<int64_t>(), sizeof(int64_t) * total);
+    if (probabilities) {
+      auto p = torch::cat(probs).to(torch::kCPU).contiguous();
+      std::memcpy(probabilities, p.data_ptr<float>(), sizeof(float) * p.numel());
+    }
+  }
+  return 0;
+  DT_CATCH(-1)
+}
+
+int32_t dt_predict(dt_net* net, const float* pixels, int64_t n, int32_t c, int32_t h, int32_t w,
+                   double mean, double std, float* probabilities, int32_t classes) {
+  DT_TRY
+  TORCH_CHECK(n > 0, "nothing to predict");
+  torch::NoGradGuard no_grad;
+  net->module->eval();
+  auto x = torch::from_blob(const_cast<float*>(pixels), {n, c, h, w}, torch::kFloat32)
+               .to(net->device)
+               .clone();
+  auto logits = net->module->forward(normalise(x, mean, std));
+  TORCH_CHECK(logits.dim() == 2 && logits.size(1) == classes, "the network produced shape ",
+              logits.sizes(), " but ", classes, " class scores were expected");
+  auto p = logits.softmax(1).to(torch::kCPU).contiguous();
+  std::memcpy(probabilities, p.data_ptr<float>(), sizeof(float) * p.numel());
+  return 0;
+  DT_CATCH(-1)
+}
+
+} // extern "C"

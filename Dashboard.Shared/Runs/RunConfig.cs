@@ -1,0 +1,56 @@
+using System.Text.Json.Serialization;
+using Dashboard.Shared.Networks;
+
+namespace Dashboard.Shared.Runs;
+
+[JsonConverter(typeof(JsonStringEnumConverter<OptimizerKind>))]
+public enum OptimizerKind
+{
+    Sgd = 1,
+    Adam = 2,
+}
+
+/// <summary>
+/// Everything that defines a training run. Defaults follow the PyTorch tutorial recipe:
+/// cnn-bn on MNIST, Adam 1e-3, batch 64, 10 epochs, 80/20 train/validation split.
+/// </summary>
+public sealed record RunConfig
+{
+    /// <summary>Dataset name: mnist, fashion-mnist or cifar10.</summary>
+    public string Dataset { get; init; } = "mnist";
+
+    /// <summary>Preset network name; ignored when <see cref="Layers"/> is given.</summary>
+    public string Model { get; init; } = "cnn-bn";
+
+    /// <summary>A custom network; null means the preset's layers.</summary>
+    public IReadOnlyList<LayerSpec>? Layers { get; init; }
+
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>SGD momentum (ignored by Adam).</summary>
+    public double Momentum { get; init; } = 0.9;
+
+    public double WeightDecay { get; init; }
+    public int BatchSize { get; init; } = 64;
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>Fraction of the training images held out for validation, in [0, 0.9].</summary>
+    public double ValidationFraction { get; init; } = 0.2;
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>auto (CUDA when available, else CPU), cpu, cuda or cuda:N.</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>Inputs are scaled to [0, 1] then normalised as (x - NormalizeMean) / NormalizeStd.</summary>
+    public double NormalizeMean { get; init; } = 0.5;
+
+    public double NormalizeStd { get; init; } = 0.5;
+
+    /// <summary>Use at most this many training images (before the split); null for all.</summary>
+    public int? TrainLimit { get; init; }
+
+    /// <summary>Evaluate on at most this many test images; null for all.</summary>
+    public int? TestLimit { get; init; }
+}
