@@ -1,9 +1,12 @@
 using Dashboard.Server.Cli;
 using Dashboard.Server.Hosting;
 
-if (args is ["train", ..])
+switch (args)
 {
-    return TrainCommand.Run(args[1..]);
+    case ["train", ..]:
+        return TrainCommand.Run(args[1..]);
+    case ["bench", ..]:
+        return BenchCommand.Run(args[1..]);
 }
 
 var builder = WebApplication.CreateBuilder(args);

