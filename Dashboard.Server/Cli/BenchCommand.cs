@@ -72,7 +72,7 @@ public static class BenchCommand
                 var result = new Trainer(catalog).Run(config, new Silent());
                 engine[name].Add(result.Epochs[^1].ImagesPerSecond);
                 evaluation[name].Add(result.Test.ImagesPerSecond);
-                plain[name].Add(RunPlainLoop(plainLoop, name, batchSize, images));
+                plain[name].Add(RunPlainLoop(plainLoop, name, batchSize, images, RawImagesFile(catalog, config.Dataset)));
             }
         }
 
@@ -90,10 +90,18 @@ public static class BenchCommand
 
     private static string DatasetFor(string preset) => NetworkPresets.Find(preset)!.Input.Dims[0] == 3 ? "cifar10" : "mnist";
 
-    private static double RunPlainLoop(string path, string preset, int batchSize, int images)
+    /// <summary>The uncompressed training images file the plain loop can read, when the dataset has one.</summary>
+    private static string? RawImagesFile(DatasetCatalog catalog, string dataset)
     {
-        var start = new ProcessStartInfo(path, [preset, batchSize.ToString(CultureInfo.InvariantCulture),
-            images.ToString(CultureInfo.InvariantCulture), TorchRuntime.Threads.ToString(CultureInfo.InvariantCulture)])
+        var path = Path.Combine(catalog.Find(dataset)!.Folder, "train-images-idx3-ubyte");
+        return File.Exists(path) ? path : null;
+    }
+
+    private static double RunPlainLoop(string path, string preset, int batchSize, int images, string? rawImages)
+    {
+        string[] args = [preset, batchSize.ToString(CultureInfo.InvariantCulture), images.ToString(CultureInfo.InvariantCulture),
+            TorchRuntime.Threads.ToString(CultureInfo.InvariantCulture)];
+        var start = new ProcessStartInfo(path, rawImages is null ? args : [.. args, rawImages])
         {
             RedirectStandardOutput = true,
         };

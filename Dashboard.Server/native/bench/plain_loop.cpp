@@ -1,7 +1,8 @@
 // The engine limit for the benchmark: a plain libtorch training loop written the obvious
 // way, with no dashboard code, on the same networks, batch size and device-resident data.
-// Usage: plain_loop PRESET BATCH_SIZE IMAGES THREADS
-// Prints one line: "PRESET images_per_second=N".
+// Usage: plain_loop PRESET BATCH_SIZE IMAGES THREADS [RAW_IDX_IMAGES]
+// With RAW_IDX_IMAGES (an uncompressed MNIST images file) it trains on those pixels, as the
+// engine does; without, on uniform noise. Prints one line: "PRESET images_per_second=N".
 #include <torch/torch.h>
 
 #include <malloc.h>
@@ -9,7 +10,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
+#include <vector>
 
 namespace nn = torch::nn;
 
@@ -46,8 +49,8 @@ static nn::Sequential build(const std::string& preset, int64_t& channels, int64_
 }
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: plain_loop PRESET BATCH_SIZE IMAGES THREADS\n");
+  if (argc != 5 && argc != 6) {
+    std::fprintf(stderr, "usage: plain_loop PRESET BATCH_SIZE IMAGES THREADS [RAW_IDX_IMAGES]\n");
     return 2;
   }
   // The same allocator settings as the shim, so the comparison measures the loop, not malloc.
@@ -62,7 +65,18 @@ int main(int argc, char** argv) {
   int64_t channels = 0, side = 0;
   auto model = build(preset, channels, side);
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3));
-  auto x_all = torch::rand({images, channels, side, side}).sub_(0.5).div_(0.5);
+  auto x_all = torch::rand({images, channels, side, side});
+  if (argc == 6) {
+    std::vector<uint8_t> raw(static_cast<size_t>(images * channels * side * side));
+    std::ifstream file(argv[5], std::ios::binary);
+    file.seekg(16); // IDX header of an images file
+    if (!file.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(raw.size()))) {
+      std::fprintf(stderr, "could not read %lld images from %s\n", static_cast<long long>(images), argv[5]);
+      return 2;
+    }
+    x_all = torch::from_blob(raw.data(), {images, channels, side, side}, torch::kUInt8).to(torch::kFloat32).div_(255.0);
+  }
+  x_all = x_all.sub_(0.5).div_(0.5);
   auto y_all = torch::randint(0, 10, {images}, torch::kInt64);
   model->train();
   auto run_epoch = [&] {
