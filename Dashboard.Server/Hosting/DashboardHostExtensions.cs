@@ -1,6 +1,12 @@
+using Dashboard.Server.Apis;
 using Dashboard.Server.Components;
+using Dashboard.Server.Hubs;
+using Dashboard.Server.Runs;
+using Dashboard.Server.Storage;
+using Dashboard.Server.Training;
 using Dashboard.Server.Training.Datasets;
 using Dashboard.Shared.Platform;
+using Dashboard.Shared.Runs;
 using Microsoft.Extensions.Options;
 using Radzen;
 
@@ -13,21 +19,46 @@ public static class DashboardHostExtensions
     {
         // Package static assets (Radzen's CSS and JS) are served outside Development too.
         builder.WebHost.UseStaticWebAssets();
-        builder.Services.Configure<DataOptions>(builder.Configuration.GetSection(DataOptions.Section));
-        builder.Services.AddSingleton(sp => new DatasetCatalog(sp.GetRequiredService<IOptions<DataOptions>>().Value));
-        builder.Services.AddSingleton<ISystemInfoService, SystemInfoService>();
-        builder.Services.AddProblemDetails();
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-        builder.Services.AddRadzenComponents();
+        var services = builder.Services;
+        services.Configure<DataOptions>(builder.Configuration.GetSection(DataOptions.Section));
+        services.Configure<RunsOptions>(builder.Configuration.GetSection(RunsOptions.Section));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<RunsOptions>>().Value);
+        services.AddSingleton(sp => new DatasetCatalog(sp.GetRequiredService<IOptions<DataOptions>>().Value));
+        services.AddSingleton<ISystemInfoService, SystemInfoService>();
+        services.AddSingleton<ITrainingCatalog, TrainingCatalog>();
+
+        services.AddSingleton(sp => new RunStore(sp.GetRequiredService<RunsOptions>().DatabasePath));
+        services.AddSingleton<RunRecorder>();
+        services.AddSingleton<RunEvents>();
+        services.AddSingleton<TrainingBroadcaster>();
+        services.AddHostedService(sp => sp.GetRequiredService<TrainingBroadcaster>());
+        // Listener order matters: an epoch is stored before anyone is told of it.
+        services.AddSingleton(sp => new RunQueue(
+            sp.GetRequiredService<DatasetCatalog>(),
+            [sp.GetRequiredService<RunRecorder>(), sp.GetRequiredService<RunEvents>(), sp.GetRequiredService<TrainingBroadcaster>()],
+            sp.GetRequiredService<RunsOptions>().CheckpointPath,
+            sp.GetRequiredService<ILogger<RunQueue>>()));
+        services.AddSingleton<RunService>();
+        services.AddSingleton<IRunService>(sp => sp.GetRequiredService<RunService>());
+
+        services.AddSignalR();
+        services.AddProblemDetails();
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddRadzenComponents();
         return builder;
     }
 
     public static WebApplication UseDashboard(this WebApplication app)
     {
+        // Nothing trains before start-up: whatever the last process left running was interrupted.
+        app.Services.GetRequiredService<RunStore>().MarkInterrupted(DateTimeOffset.UtcNow);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAntiforgery();
         app.MapStaticAssets();
+        app.MapCatalogApi();
+        app.MapRunsApi();
+        app.MapHub<TrainingHub>(TrainingHub.Path);
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode()
             .AddAdditionalAssemblies(typeof(Dashboard.Client.Routes).Assembly);

@@ -76,3 +76,6 @@ public sealed record NetworkSummary(
 {
     public bool IsValid => Error is null;
 }
+
+/// <summary>A named network from the PyTorch tutorials, with the input it was designed for.</summary>
+public sealed record NetworkPreset(string Name, string Description, TensorShape Input, IReadOnlyList<LayerSpec> Layers);

@@ -3,9 +3,6 @@ using static Dashboard.Shared.Networks.LayerSpec;
 
 namespace Dashboard.Server.Training.Networks;
 
-/// <summary>A named network from the PyTorch tutorials, with the input it was designed for.</summary>
-public sealed record NetworkPreset(string Name, string Description, TensorShape Input, IReadOnlyList<LayerSpec> Layers);
-
 /// <summary>The classic tutorial networks, as layer specs the UI can show and edit.</summary>
 public static class NetworkPresets
 {

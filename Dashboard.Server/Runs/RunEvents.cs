@@ -1,0 +1,21 @@
+using Dashboard.Server.Training;
+using Dashboard.Shared.Runs;
+
+namespace Dashboard.Server.Runs;
+
+/// <summary>Turns queue events into plain .NET events for the Blazor pages (server-side state).</summary>
+public sealed class RunEvents : IRunListener
+{
+    public event Action<RunRecord>? RunChanged;
+    public event Action<RunBatch>? BatchProgressed;
+
+    public void OnQueued(RunRecord run) => RunChanged?.Invoke(run);
+
+    public void OnStarted(RunRecord run) => RunChanged?.Invoke(run);
+
+    public void OnBatch(RunBatch batch) => BatchProgressed?.Invoke(batch);
+
+    public void OnEpoch(RunRecord run, EpochMetrics epoch) => RunChanged?.Invoke(run);
+
+    public void OnFinished(RunRecord run) => RunChanged?.Invoke(run);
+}

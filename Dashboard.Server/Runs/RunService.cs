@@ -1,0 +1,85 @@
+using Dashboard.Server.Hubs;
+using Dashboard.Server.Storage;
+using Dashboard.Server.Torch;
+using Dashboard.Server.Training;
+using Dashboard.Server.Training.Datasets;
+using Dashboard.Shared.Runs;
+
+namespace Dashboard.Server.Runs;
+
+/// <summary>The one place that starts, stops, lists and deletes runs, for the pages and the API.</summary>
+public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog datasets, RunsOptions options, RunEvents events, TrainingBroadcaster broadcaster)
+    : IRunService
+{
+    public event Action<RunRecord>? RunChanged
+    {
+        add => events.RunChanged += value;
+        remove => events.RunChanged -= value;
+    }
+
+    public event Action<RunBatch>? BatchProgressed
+    {
+        add => events.BatchProgressed += value;
+        remove => events.BatchProgressed -= value;
+    }
+
+    public StartRunResult Start(RunConfig config)
+    {
+        var errors = RunValidation.Validate(config, datasets).ToDictionary(e => e.Key, e => e.Value);
+        if (!errors.ContainsKey("dataset") && datasets.Find(config.Dataset) is { Available: false } missing)
+        {
+            errors["dataset"] = [missing.Problem!];
+        }
+        if (!errors.ContainsKey("device"))
+        {
+            try
+            {
+                TorchRuntime.ResolveDevice(config.Device);
+            }
+            catch (ArgumentException e)
+            {
+                errors["device"] = [e.Message];
+            }
+        }
+        if (errors.Count > 0)
+        {
+            return new StartRunResult(null, errors);
+        }
+        var created = store.Create(config, DateTimeOffset.UtcNow);
+        return new StartRunResult(queue.Enqueue(created), errors);
+    }
+
+    public StopRunResult Stop(int id) =>
+        queue.Stop(id) ? StopRunResult.Stopping : store.Get(id) is null ? StopRunResult.NotFound : StopRunResult.NotActive;
+
+    public DeleteRunResult Delete(int id)
+    {
+        if (queue.Find(id) is not null)
+        {
+            return DeleteRunResult.Active;
+        }
+        if (!store.Delete(id))
+        {
+            return DeleteRunResult.NotFound;
+        }
+        var folder = options.RunFolder(id);
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        broadcaster.Forget(id);
+        return DeleteRunResult.Deleted;
+    }
+
+    public RunRecord? Get(int id) => queue.Find(id) ?? store.Get(id);
+
+    public IReadOnlyList<RunRecord> List()
+    {
+        var active = queue.Active().ToDictionary(r => r.Id);
+        return [.. store.List().Select(r => active.GetValueOrDefault(r.Id, r))];
+    }
+
+    /// <summary>The checkpoint file of a completed run, or null. The path is built from the id, never from input text.</summary>
+    public string? CheckpointFile(int id) =>
+        Get(id) is { HasCheckpoint: true } && File.Exists(options.CheckpointPath(id)) ? options.CheckpointPath(id) : null;
+}

@@ -1,0 +1,16 @@
+namespace Dashboard.Server.Runs;
+
+/// <summary>Where runs live (configuration section "Runs", e.g. Runs__Folder in the environment).</summary>
+public sealed class RunsOptions
+{
+    public const string Section = "Runs";
+
+    /// <summary>Holds dashboard.db (SQLite) and one folder of checkpoints per run.</summary>
+    public string Folder { get; set; } = "runs";
+
+    public string DatabasePath => Path.Combine(Path.GetFullPath(Folder), "dashboard.db");
+
+    public string RunFolder(int id) => Path.Combine(Path.GetFullPath(Folder), id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public string CheckpointPath(int id) => Path.Combine(RunFolder(id), "model.pt");
+}

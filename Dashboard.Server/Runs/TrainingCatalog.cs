@@ -1,0 +1,24 @@
+using Dashboard.Server.Torch;
+using Dashboard.Server.Training.Datasets;
+using Dashboard.Server.Training.Networks;
+using Dashboard.Shared.Datasets;
+using Dashboard.Shared.Networks;
+using Dashboard.Shared.Runs;
+
+namespace Dashboard.Server.Runs;
+
+public sealed class TrainingCatalog(DatasetCatalog datasets) : ITrainingCatalog
+{
+    public IReadOnlyList<DatasetInfo> Datasets() => datasets.List();
+
+    public IReadOnlyList<NetworkPreset> Presets() => NetworkPresets.All;
+
+    public IReadOnlyList<string> Devices() =>
+        ["auto", "cpu", .. Enumerable.Range(0, TorchRuntime.CudaDeviceCount).Select(i => $"cuda:{i}")];
+
+    public NetworkSummary Check(IReadOnlyList<LayerSpec> layers, string dataset)
+    {
+        var info = datasets.Find(dataset) ?? throw new ArgumentException($"Unknown dataset '{dataset}'.");
+        return NetworkShapes.Infer(layers, info.Shape, info.Classes.Count);
+    }
+}

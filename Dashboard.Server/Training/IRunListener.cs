@@ -1,0 +1,24 @@
+using Dashboard.Shared.Runs;
+
+namespace Dashboard.Server.Training;
+
+/// <summary>
+/// Receives the run queue's events on the thread that raised them (the training thread for
+/// batches and epochs). Storage, the SignalR forwarder and the UI notifier implement it;
+/// each must return quickly and never throw.
+/// </summary>
+public interface IRunListener
+{
+    void OnQueued(RunRecord run) { }
+
+    void OnStarted(RunRecord run) { }
+
+    /// <summary>Throttled by the queue to about ten a second per run, plus each epoch's last batch.</summary>
+    void OnBatch(RunBatch batch) { }
+
+    /// <summary><paramref name="run"/> already holds <paramref name="epoch"/> as its last epoch.</summary>
+    void OnEpoch(RunRecord run, EpochMetrics epoch) { }
+
+    /// <summary>The run completed, failed or was cancelled.</summary>
+    void OnFinished(RunRecord run) { }
+}

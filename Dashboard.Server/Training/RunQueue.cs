@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using Dashboard.Server.Torch;
+using Dashboard.Server.Training.Datasets;
+using Dashboard.Shared.Runs;
+using Microsoft.Extensions.Logging;
+
+namespace Dashboard.Server.Training;
+
+/// <summary>
+/// Runs trainings one at a time per device, first come first served. Further runs wait
+/// with a visible position; Stop removes a queued run or cancels a running one between
+/// batches. Every change is reported to the listeners.
+/// </summary>
+public sealed class RunQueue : IDisposable
+{
+    private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly DatasetCatalog _datasets;
+    private readonly IReadOnlyList<IRunListener> _listeners;
+    private readonly Func<int, string> _checkpointPath;
+    private readonly ILogger<RunQueue> _logger;
+    private readonly object _gate = new();
+    private readonly Dictionary<int, ActiveRun> _active = [];
+    private readonly Dictionary<string, DeviceWorker> _workers = [];
+    private readonly CancellationTokenSource _shutdown = new();
+
+    private sealed class ActiveRun(RunRecord record, string device)
+    {
+        public RunRecord Record { get; set; } = record;
+        public string Device { get; } = device;
+        public CancellationTokenSource Cancellation { get; } = new();
+    }
+
+    private sealed class DeviceWorker
+    {
+        public List<ActiveRun> Waiting { get; } = [];
+        public SemaphoreSlim Signal { get; } = new(0);
+        public Task? Loop { get; set; }
+    }
+
+    public RunQueue(DatasetCatalog datasets, IEnumerable<IRunListener> listeners, Func<int, string> checkpointPath, ILogger<RunQueue> logger)
+    {
+        _datasets = datasets;
+        _listeners = [.. listeners];
+        _checkpointPath = checkpointPath;
+        _logger = logger;
+    }
+
+    /// <summary>Queues a stored run on its device (resolved now, so a bad device fails at once).</summary>
+    public RunRecord Enqueue(RunRecord run)
+    {
+        var device = TorchRuntime.ResolveDevice(run.Config.Device);
+        RunRecord queued;
+        lock (_gate)
+        {
+            var active = new ActiveRun(run, device);
+            _active[run.Id] = active;
+            if (!_workers.TryGetValue(device, out var worker))
+            {
+                worker = _workers[device] = new DeviceWorker();
+                worker.Loop = Task.Factory.StartNew(() => Work(worker), TaskCreationOptions.LongRunning);
+            }
+            worker.Waiting.Add(active);
+            queued = Snapshot(active);
+            worker.Signal.Release();
+        }
+        Notify(l => l.OnQueued(queued));
+        return queued;
+    }
+
+    /// <summary>The live state of a queued or running run (with its queue position), else null.</summary>
+    public RunRecord? Find(int id)
+    {
+        lock (_gate)
+        {
+            return _active.TryGetValue(id, out var run) ? Snapshot(run) : null;
+        }
+    }
+
+    /// <summary>Every queued or running run.</summary>
+    public IReadOnlyList<RunRecord> Active()
+    {
+        lock (_gate)
+        {
+            return [.. _active.Values.Select(Snapshot).OrderBy(r => r.Id)];
+        }
+    }
+
+    /// <summary>
+    /// Removes a queued run (reported as cancelled) or asks a running one to stop between
+    /// batches. False when the run is not active. Calling it twice is harmless.
+    /// </summary>
+    public bool Stop(int id)
+    {
+        RunRecord? removed = null;
+        lock (_gate)
+        {
+            if (!_active.TryGetValue(id, out var run))
+            {
+                return false;
+            }
+            run.Cancellation.Cancel();
+            if (_workers[run.Device].Waiting.Remove(run))
+            {
+                _active.Remove(id);
+                removed = run.Record = run.Record with { Status = RunStatus.Cancelled, FinishedAt = DateTimeOffset.UtcNow };
+            }
+        }
+        if (removed is not null)
+        {
+            Notify(l => l.OnFinished(removed));
+        }
+        return true;
+    }
+
+    private void Work(DeviceWorker worker)
+    {
+        while (!_shutdown.IsCancellationRequested)
+        {
+            try
+            {
+                worker.Signal.Wait(_shutdown.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            ActiveRun? next;
+            lock (_gate)
+            {
+                next = worker.Waiting.FirstOrDefault();
+                if (next is not null)
+                {
+                    worker.Waiting.RemoveAt(0);
+                }
+            }
+            if (next is not null)
+            {
+                Execute(next);
+            }
+        }
+    }
+
+    private void Execute(ActiveRun run)
+    {
+        var observer = new Forwarder(this, run);
+        RunRecord finished;
+        try
+        {
+            var result = new Trainer(_datasets).Run(run.Record.Config, observer, _checkpointPath(run.Record.Id), run.Cancellation.Token);
+            finished = Update(run, r => r with { Status = RunStatus.Completed, Test = result.Test, HasCheckpoint = true });
+        }
+        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+        {
+            finished = Update(run, r => r with { Status = RunStatus.Interrupted, Error = "The server stopped before this run finished." });
+        }
+        catch (OperationCanceledException)
+        {
+            finished = Update(run, r => r with { Status = RunStatus.Cancelled });
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Run {RunId} failed", run.Record.Id);
+            finished = Update(run, r => r with { Status = RunStatus.Failed, Error = e.Message });
+        }
+        lock (_gate)
+        {
+            _active.Remove(run.Record.Id);
+        }
+        finished = finished with { FinishedAt = DateTimeOffset.UtcNow };
+        Notify(l => l.OnFinished(finished));
+    }
+
+    private RunRecord Update(ActiveRun run, Func<RunRecord, RunRecord> change)
+    {
+        lock (_gate)
+        {
+            run.Record = change(run.Record);
+            return Snapshot(run);
+        }
+    }
+
+    private RunRecord Snapshot(ActiveRun run)
+    {
+        if (run.Record.Status != RunStatus.Queued)
+        {
+            return run.Record with { QueuePosition = null };
+        }
+        var position = _workers.TryGetValue(run.Device, out var worker) ? worker.Waiting.IndexOf(run) : -1;
+        return run.Record with { QueuePosition = position >= 0 ? position + 1 : null };
+    }
+
+    private void Notify(Action<IRunListener> send)
+    {
+        foreach (var listener in _listeners)
+        {
+            try
+            {
+                send(listener);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "Run listener {Listener} failed", listener.GetType().Name);
+            }
+        }
+    }
+
+    /// <summary>Turns the engine's events for one run into run records for the listeners.</summary>
+    private sealed class Forwarder(RunQueue queue, ActiveRun run) : ITrainingObserver
+    {
+        private readonly Stopwatch _sinceBatch = Stopwatch.StartNew();
+
+        public void OnStarted(RunStarted started)
+        {
+            var record = queue.Update(run, r => r with { Status = RunStatus.Running, StartedAt = DateTimeOffset.UtcNow, Started = started });
+            queue.Notify(l => l.OnStarted(record));
+        }
+
+        public void OnBatch(BatchProgress progress)
+        {
+            if (_sinceBatch.Elapsed < BatchInterval && progress.Batch != progress.Batches)
+            {
+                return;
+            }
+            _sinceBatch.Restart();
+            var batch = new RunBatch(run.Record.Id, progress);
+            queue.Notify(l => l.OnBatch(batch));
+        }
+
+        public void OnEpoch(EpochMetrics epoch)
+        {
+            var record = queue.Update(run, r => r with { Epochs = [.. r.Epochs, epoch] });
+            queue.Notify(l => l.OnEpoch(record, epoch));
+        }
+    }
+
+    /// <summary>Stops every run; a running one ends as interrupted, keeping its completed epochs.</summary>
+    public void Dispose()
+    {
+        _shutdown.Cancel();
+        lock (_gate)
+        {
+            foreach (var run in _active.Values)
+            {
+                run.Cancellation.Cancel();
+            }
+        }
+        Task.WaitAll([.. _workers.Values.Select(w => w.Loop!)], TimeSpan.FromSeconds(30));
+    }
+}

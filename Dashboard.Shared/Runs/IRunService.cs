@@ -1,0 +1,55 @@
+using Dashboard.Shared.Datasets;
+using Dashboard.Shared.Networks;
+
+namespace Dashboard.Shared.Runs;
+
+/// <summary>The outcome of asking for a run: the queued run, or errors keyed by field name.</summary>
+public sealed record StartRunResult(RunRecord? Run, IReadOnlyDictionary<string, string[]> Errors)
+{
+    public bool Started => Run is not null;
+}
+
+public enum StopRunResult
+{
+    NotFound,
+    NotActive,
+    Stopping,
+}
+
+public enum DeleteRunResult
+{
+    NotFound,
+    Active,
+    Deleted,
+}
+
+/// <summary>Starting, stopping, listing and deleting runs. The pages and the HTTP API both use it.</summary>
+public interface IRunService
+{
+    StartRunResult Start(RunConfig config);
+    StopRunResult Stop(int id);
+    DeleteRunResult Delete(int id);
+    RunRecord? Get(int id);
+
+    /// <summary>Every run, newest first, active ones with their live state.</summary>
+    IReadOnlyList<RunRecord> List();
+
+    /// <summary>A run was queued, started, gained an epoch, or finished. Raised off the UI thread.</summary>
+    event Action<RunRecord>? RunChanged;
+
+    /// <summary>Throttled batch progress of a running run. Raised off the UI thread.</summary>
+    event Action<RunBatch>? BatchProgressed;
+}
+
+/// <summary>What can be trained here: datasets, presets, devices, and spec checking.</summary>
+public interface ITrainingCatalog
+{
+    IReadOnlyList<DatasetInfo> Datasets();
+    IReadOnlyList<NetworkPreset> Presets();
+
+    /// <summary>auto and cpu always; cuda and cuda:N where this host has CUDA.</summary>
+    IReadOnlyList<string> Devices();
+
+    /// <summary>Per-layer output shapes and parameter counts for a dataset, or the first error.</summary>
+    NetworkSummary Check(IReadOnlyList<LayerSpec> layers, string dataset);
+}

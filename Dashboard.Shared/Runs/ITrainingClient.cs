@@ -1,0 +1,34 @@
+namespace Dashboard.Shared.Runs;
+
+/// <summary>
+/// The messages the hub at /hubs/training sends. Every SignalR client (the dashboard's
+/// browser module, a Node script, a notebook) receives exactly these. A client calls
+/// FollowAll() for every run's events, or FollowRun(id) for one run: it first receives
+/// RunHistory with the epochs so far, then the live events, with no gap and no duplicate.
+/// </summary>
+public interface ITrainingClient
+{
+    /// <summary>A run was created and waits for its device.</summary>
+    Task RunQueued(RunRecord run);
+
+    /// <summary>A run's data and network are on the device; Started says which device.</summary>
+    Task RunStarted(RunRecord run);
+
+    /// <summary>Progress within an epoch, at most about ten a second per run.</summary>
+    Task BatchProgress(RunBatch batch);
+
+    /// <summary>An epoch finished; Metrics.CompletedAt is the server's timestamp.</summary>
+    Task EpochCompleted(RunEpoch epoch);
+
+    /// <summary>The run finished; Test holds the test metrics and the confusion matrix.</summary>
+    Task RunCompleted(RunRecord run);
+
+    /// <summary>The run stopped with an error; Error says why.</summary>
+    Task RunFailed(RunRecord run);
+
+    /// <summary>The run was stopped by a user; completed epochs are kept.</summary>
+    Task RunCancelled(RunRecord run);
+
+    /// <summary>Sent to a client that follows a run, before any live event of that run.</summary>
+    Task RunHistory(RunRecord run);
+}

@@ -1,0 +1,49 @@
+using System.Text.Json.Serialization;
+
+namespace Dashboard.Shared.Runs;
+
+[JsonConverter(typeof(JsonStringEnumConverter<RunStatus>))]
+public enum RunStatus
+{
+    Queued,
+    Running,
+    Completed,
+    Cancelled,
+    Failed,
+
+    /// <summary>The server stopped while the run was training; its completed epochs are kept.</summary>
+    Interrupted,
+}
+
+/// <summary>
+/// Everything known about one run: what was asked, where it stands, what it produced.
+/// The same record is stored in SQLite, returned by the API and pushed over SignalR.
+/// </summary>
+public sealed record RunRecord
+{
+    public required int Id { get; init; }
+    public required RunConfig Config { get; init; }
+    public RunStatus Status { get; init; } = RunStatus.Queued;
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>Device, threads, sizes; known once the run has started.</summary>
+    public RunStarted? Started { get; init; }
+
+    public IReadOnlyList<EpochMetrics> Epochs { get; init; } = [];
+    public TestMetrics? Test { get; init; }
+    public string? Error { get; init; }
+    public bool HasCheckpoint { get; init; }
+
+    /// <summary>1 for the next run to start on its device; null unless queued.</summary>
+    public int? QueuePosition { get; init; }
+
+    public bool IsActive => Status is RunStatus.Queued or RunStatus.Running;
+}
+
+/// <summary>Batch progress of one run.</summary>
+public sealed record RunBatch(int RunId, BatchProgress Progress);
+
+/// <summary>A completed epoch of one run.</summary>
+public sealed record RunEpoch(int RunId, EpochMetrics Metrics);
