@@ -39,6 +39,7 @@ public sealed record RunRecord
     /// <summary>1 for the next run to start on its device; null unless queued.</summary>
     public int? QueuePosition { get; init; }
 
+    [JsonIgnore]
     public bool IsActive => Status is RunStatus.Queued or RunStatus.Running;
 }
 
