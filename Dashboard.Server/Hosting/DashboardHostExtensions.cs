@@ -32,12 +32,17 @@ public static class DashboardHostExtensions
         services.AddSingleton<RunEvents>();
         services.AddSingleton<TrainingBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<TrainingBroadcaster>());
-        // Listener order matters: an epoch is stored before anyone is told of it.
+        // Listeners are told in registration order: an epoch is stored before anyone hears of it.
+        services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<RunRecorder>());
+        services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<RunEvents>());
+        services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<TrainingBroadcaster>());
         services.AddSingleton(sp => new RunQueue(
             sp.GetRequiredService<DatasetCatalog>(),
-            [sp.GetRequiredService<RunRecorder>(), sp.GetRequiredService<RunEvents>(), sp.GetRequiredService<TrainingBroadcaster>()],
+            sp.GetServices<IRunListener>(),
             sp.GetRequiredService<RunsOptions>().CheckpointPath,
             sp.GetRequiredService<ILogger<RunQueue>>()));
+        // Stopped before the broadcaster (reverse order), which then still forwards the final events.
+        services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
         services.AddSingleton<RunService>();
         services.AddSingleton<IRunService>(sp => sp.GetRequiredService<RunService>());
 
@@ -52,7 +57,11 @@ public static class DashboardHostExtensions
     {
         // Nothing trains before start-up: whatever the last process left running was interrupted.
         app.Services.GetRequiredService<RunStore>().MarkInterrupted(DateTimeOffset.UtcNow);
-        app.UseExceptionHandler();
+        // Unreadable request bodies (malformed JSON, wrong types) are the client's error: 400, not 500.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
         app.UseAntiforgery();
         app.MapStaticAssets();

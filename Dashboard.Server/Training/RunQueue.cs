@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Dashboard.Server.Torch;
 using Dashboard.Server.Training.Datasets;
 using Dashboard.Shared.Runs;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Dashboard.Server.Training;
@@ -11,7 +12,7 @@ namespace Dashboard.Server.Training;
 /// with a visible position; Stop removes a queued run or cancels a running one between
 /// batches. Every change is reported to the listeners.
 /// </summary>
-public sealed class RunQueue : IDisposable
+public sealed class RunQueue : IHostedService, IDisposable
 {
     private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(100);
 
@@ -234,17 +235,39 @@ public sealed class RunQueue : IDisposable
         }
     }
 
+    /// <summary>Cancelled when the host begins to stop, before running runs are cancelled.</summary>
+    public CancellationToken ShuttingDown => _shutdown.Token;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Stops every run; a running one ends as interrupted, keeping its completed epochs.</summary>
-    public void Dispose()
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        _shutdown.Cancel();
+        Task[] loops;
         lock (_gate)
         {
+            if (!_shutdown.IsCancellationRequested)
+            {
+                _shutdown.Cancel();
+            }
             foreach (var run in _active.Values)
             {
                 run.Cancellation.Cancel();
             }
+            loops = [.. _workers.Values.Select(w => w.Loop!)];
         }
-        Task.WaitAll([.. _workers.Values.Select(w => w.Loop!)], TimeSpan.FromSeconds(30));
+        return Task.WhenAll(loops).WaitAsync(cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            StopAsync(CancellationToken.None).Wait(TimeSpan.FromSeconds(30));
+        }
+        catch (AggregateException)
+        {
+            // A worker that failed has nothing left to stop.
+        }
     }
 }

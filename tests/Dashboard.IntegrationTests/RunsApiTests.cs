@@ -1,0 +1,226 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dashboard.Shared.Datasets;
+using Dashboard.Shared.Networks;
+using Dashboard.Shared.Runs;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.IntegrationTests;
+
+/// <summary>Waits for a run to reach a state, from the run service's own events (no polling delays).</summary>
+internal static class RunWaiting
+{
+    public static async Task<RunRecord> WaitForRun(this WebApplicationFactory<Program> factory, int id, Func<RunRecord, bool> done)
+    {
+        var runs = factory.Services.GetRequiredService<IRunService>();
+        var finished = new TaskCompletionSource<RunRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Changed(RunRecord run)
+        {
+            if (run.Id == id && done(run))
+            {
+                finished.TrySetResult(run);
+            }
+        }
+        runs.RunChanged += Changed;
+        try
+        {
+            if (runs.Get(id) is { } now && done(now))
+            {
+                return now;
+            }
+            return await finished.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        }
+        finally
+        {
+            runs.RunChanged -= Changed;
+        }
+    }
+
+    public static Task<RunRecord> WaitFinished(this WebApplicationFactory<Program> factory, int id) =>
+        factory.WaitForRun(id, r => !r.IsActive);
+}
+
+public sealed class RunsApiTests : IDisposable
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly TempFolder _data = new();
+    private readonly TempFolder _runs = new();
+    private readonly DashboardFactory _factory;
+    private readonly HttpClient _client;
+
+    public RunsApiTests()
+    {
+        SyntheticData.WriteMnistLike(_data.Path, train: 200, test: 50);
+        _factory = new DashboardFactory(_data.Path, _runs.Path);
+        _client = _factory.CreateClient();
+    }
+
+    internal static object Tiny(int epochs = 2, string model = "logreg") =>
+        new { model, epochs, batchSize = 20, optimizer = "sgd", learningRate = 0.05, device = "cpu" };
+
+    private async Task<RunRecord> Create(object config)
+    {
+        var response = await _client.PostAsJsonAsync("/api/runs", config);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<RunRecord>(Json))!;
+    }
+
+    [Fact]
+    public async Task Datasets_and_presets_are_listed()
+    {
+        var datasets = await _client.GetFromJsonAsync<List<DatasetInfo>>("/api/datasets", Json);
+        Assert.Contains(datasets!, d => d.Name == "mnist" && d.Available);
+        Assert.Contains(datasets!, d => d.Name == "cifar10" && !d.Available);
+        var presets = await _client.GetFromJsonAsync<List<NetworkPreset>>("/api/presets", Json);
+        Assert.Equal(["logreg", "mlp", "mlp-relu", "cnn", "cnn-small", "cnn-bn", "lenet"], presets!.Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task A_run_is_created_trains_and_is_listed_with_its_metrics_and_checkpoint()
+    {
+        var created = await Create(Tiny(epochs: 3));
+        Assert.Equal(RunStatus.Queued, created.Status);
+
+        var finished = await _factory.WaitFinished(created.Id);
+        Assert.Equal(RunStatus.Completed, finished.Status);
+
+        var run = await _client.GetFromJsonAsync<RunRecord>($"/api/runs/{created.Id}", Json);
+        Assert.Equal([1, 2, 3], run!.Epochs.Select(e => e.Epoch));
+        Assert.Equal("cpu", run.Started!.Device);
+        Assert.Equal(50, run.Test!.Images);
+        Assert.True(run.HasCheckpoint);
+        var list = await _client.GetFromJsonAsync<List<RunRecord>>("/api/runs", Json);
+        Assert.Contains(list!, r => r.Id == created.Id && r.Status == RunStatus.Completed);
+
+        var checkpoint = await _client.GetAsync($"/api/runs/{created.Id}/checkpoint");
+        Assert.Equal(HttpStatusCode.OK, checkpoint.StatusCode);
+        Assert.True((await checkpoint.Content.ReadAsByteArrayAsync()).Length > 1000);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"resnet"}""", "model")]
+    [InlineData("""{"learningRate":0}""", "learningRate")]
+    [InlineData("""{"batchSize":0}""", "batchSize")]
+    [InlineData("""{"epochs":100000}""", "epochs")]
+    [InlineData("""{"dataset":"cifar10","model":"lenet"}""", "dataset")]
+    [InlineData("""{"device":"cuda:7"}""", "device")]
+    [InlineData("""{"layers":[{"kind":"Flatten"},{"kind":"Linear","in":100,"out":10}]}""", "layers")]
+    public async Task Bad_input_gets_400_with_a_problem_naming_the_field(string body, string field)
+    {
+        var response = await _client.PostAsync("/api/runs", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out var messages), problem.RootElement.ToString());
+        Assert.False(string.IsNullOrWhiteSpace(messages[0].GetString()));
+    }
+
+    [Fact]
+    public async Task Malformed_json_gets_400_not_500()
+    {
+        var response = await _client.PostAsync("/api/runs", new StringContent("{\"epochs\": ", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_queued_run_can_be_removed_and_a_running_one_stopped_keeping_its_epochs()
+    {
+        using var gate = new EpochGate(1);
+        await using var factory = new DashboardFactory(_data.Path, _runs.Path, gate);
+        var client = factory.CreateClient();
+        var running = await (await client.PostAsJsonAsync("/api/runs", Tiny(epochs: 5))).Content.ReadFromJsonAsync<RunRecord>(Json);
+        var queued = await (await client.PostAsJsonAsync("/api/runs", Tiny())).Content.ReadFromJsonAsync<RunRecord>(Json);
+        Assert.True(gate.WaitReached(TimeSpan.FromMinutes(1)));
+        Assert.Equal(1, factory.Services.GetRequiredService<IRunService>().Get(queued!.Id)!.QueuePosition);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/api/runs/{queued.Id}/stop", null)).StatusCode);
+        Assert.Equal(RunStatus.Cancelled, (await factory.WaitFinished(queued.Id)).Status);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/api/runs/{running!.Id}/stop", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/api/runs/{running.Id}/stop", null)).StatusCode);
+        gate.Release();
+        var stopped = await factory.WaitFinished(running.Id);
+        Assert.Equal(RunStatus.Cancelled, stopped.Status);
+        Assert.Equal([1], stopped.Epochs.Select(e => e.Epoch));
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync($"/api/runs/{running.Id}/stop", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Deleting_a_run_removes_it_and_its_checkpoint_and_an_active_run_cannot_be_deleted()
+    {
+        var run = await Create(Tiny());
+        await _factory.WaitFinished(run.Id);
+        var folder = Path.Combine(_runs.Path, run.Id.ToString());
+        Assert.True(Directory.Exists(folder));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"/api/runs/{run.Id}")).StatusCode);
+        Assert.False(Directory.Exists(folder));
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/api/runs/{run.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.DeleteAsync($"/api/runs/{run.Id}")).StatusCode);
+
+        using var gate = new EpochGate(1);
+        await using var factory = new DashboardFactory(_data.Path, _runs.Path, gate);
+        var client = factory.CreateClient();
+        var active = await (await client.PostAsJsonAsync("/api/runs", Tiny())).Content.ReadFromJsonAsync<RunRecord>(Json);
+        Assert.True(gate.WaitReached(TimeSpan.FromMinutes(1)));
+        Assert.Equal(HttpStatusCode.Conflict, (await client.DeleteAsync($"/api/runs/{active!.Id}")).StatusCode);
+        gate.Release();
+        await factory.WaitFinished(active.Id);
+    }
+
+    [Fact]
+    public async Task Unknown_runs_are_404_with_a_problem_body()
+    {
+        foreach (var response in new[]
+                 {
+                     await _client.GetAsync("/api/runs/999"),
+                     await _client.PostAsync("/api/runs/999/stop", null),
+                     await _client.GetAsync("/api/runs/999/checkpoint"),
+                 })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Contains("999", await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Runs_survive_a_restart_and_a_run_that_was_training_comes_back_interrupted_with_its_epochs()
+    {
+        var completed = await Create(Tiny(epochs: 2));
+        await _factory.WaitFinished(completed.Id);
+
+        int interruptedId;
+        using (var gate = new EpochGate(2))
+        {
+            await using var first = new DashboardFactory(_data.Path, _runs.Path, gate);
+            var client = first.CreateClient();
+            interruptedId = (await (await client.PostAsJsonAsync("/api/runs", Tiny(epochs: 5))).Content.ReadFromJsonAsync<RunRecord>(Json))!.Id;
+            Assert.True(gate.WaitReached(TimeSpan.FromMinutes(1)));
+            // Shut the host down while the run is held mid-training; let it go once shutdown has begun.
+            first.Services.GetRequiredService<Dashboard.Server.Training.RunQueue>().ShuttingDown.Register(gate.Release);
+            await first.DisposeAsync();
+        }
+
+        await using var restarted = new DashboardFactory(_data.Path, _runs.Path);
+        var after = restarted.CreateClient();
+        var interrupted = await after.GetFromJsonAsync<RunRecord>($"/api/runs/{interruptedId}", Json);
+        Assert.Equal(RunStatus.Interrupted, interrupted!.Status);
+        Assert.Equal([1, 2], interrupted.Epochs.Select(e => e.Epoch));
+        var kept = await after.GetFromJsonAsync<RunRecord>($"/api/runs/{completed.Id}", Json);
+        Assert.Equal(RunStatus.Completed, kept!.Status);
+        Assert.Equal(2, kept.Epochs.Count);
+        Assert.NotNull(kept.Test);
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _factory.Dispose();
+        _data.Dispose();
+        _runs.Dispose();
+    }
+}

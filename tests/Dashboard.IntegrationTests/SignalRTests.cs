@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dashboard.Shared.Runs;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Dashboard.IntegrationTests;
+
+/// <summary>The hub through npm's @microsoft/signalr run by Node: the client any teammate's script would use.</summary>
+public sealed class SignalRTests : IDisposable
+{
+    private static readonly string ClientModules = Path.GetFullPath(Path.Combine(
+        AppContext.BaseDirectory, "..", "..", "..", "..", "..", "Dashboard.Client", "node_modules"));
+
+    private static readonly string Script = Path.Combine(AppContext.BaseDirectory, "Node", "follow-run.js");
+
+    private readonly TempFolder _data = new();
+    private readonly TempFolder _runs = new();
+
+    private sealed class Follower : IDisposable
+    {
+        private readonly Process _process;
+        private readonly TaskCompletionSource _followed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Follower(string baseUrl, int runId)
+        {
+            _process = Process.Start(new ProcessStartInfo("node", [Script, baseUrl, runId.ToString(), ClientModules])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!;
+            _process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is null)
+                {
+                    return;
+                }
+                using var line = JsonDocument.Parse(e.Data);
+                Messages.Add((line.RootElement.GetProperty("type").GetString()!, line.RootElement.GetProperty("data").Clone()));
+                if (Messages[^1].Type == "Followed")
+                {
+                    _followed.TrySetResult();
+                }
+            };
+            _process.BeginOutputReadLine();
+        }
+
+        public List<(string Type, JsonElement Data)> Messages { get; } = [];
+
+        public Task Followed => _followed.Task.WaitAsync(TimeSpan.FromMinutes(1));
+
+        public async Task<string> Finished()
+        {
+            var error = _process.StandardError.ReadToEndAsync();
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+            Assert.True(_process.ExitCode == 0, await error);
+            return await error;
+        }
+
+        /// <summary>The per-epoch series as this client saw it: history first, then live epochs.</summary>
+        public List<EpochMetrics> Series()
+        {
+            var series = new List<EpochMetrics>();
+            foreach (var (type, data) in Messages)
+            {
+                if (type == "RunHistory")
+                {
+                    series.AddRange(data.GetProperty("epochs").Deserialize<List<EpochMetrics>>(RunsApiTests.Json)!);
+                }
+                else if (type == "EpochCompleted")
+                {
+                    series.Add(data.GetProperty("metrics").Deserialize<EpochMetrics>(RunsApiTests.Json)!);
+                }
+            }
+            return series;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+            }
+            _process.Dispose();
+        }
+    }
+
+    public SignalRTests() => SyntheticData.WriteMnistLike(_data.Path, train: 200, test: 20);
+
+    [Fact]
+    public async Task Node_clients_that_follow_from_the_start_and_after_epoch_2_get_the_same_full_series()
+    {
+        using var gate = new EpochGate(2);
+        await using var factory = new DashboardFactory(_data.Path, _runs.Path, gate);
+        factory.UseKestrel(0);
+        factory.StartServer();
+        var baseUrl = factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');
+        var client = factory.CreateClient();
+
+        var run = (await (await client.PostAsJsonAsync("/api/runs", RunsApiTests.Tiny(epochs: 5))).Content.ReadFromJsonAsync<RunRecord>(RunsApiTests.Json))!;
+        using var early = new Follower(baseUrl, run.Id);
+        await early.Followed;
+        Assert.True(gate.WaitReached(TimeSpan.FromMinutes(1)));
+
+        using var late = new Follower(baseUrl, run.Id);
+        await late.Followed;
+        gate.Release();
+        await early.Finished();
+        await late.Finished();
+
+        var final = await factory.WaitFinished(run.Id);
+        Assert.Equal(RunStatus.Completed, final.Status);
+        Assert.Equal([1, 2, 3, 4, 5], final.Epochs.Select(e => e.Epoch));
+        Assert.Equal(final.Epochs, early.Series());
+        Assert.Equal(final.Epochs, late.Series());
+
+        // The late client joined while training was held after epoch 2: epochs 3-5 reached it live.
+        var live = late.Messages.Where(m => m.Type == "EpochCompleted").Select(m => m.Data.GetProperty("metrics").GetProperty("epoch").GetInt32());
+        Assert.Equal([3, 4, 5], live.TakeLast(3));
+        Assert.Equal("RunCompleted", late.Messages[^1].Type);
+        Assert.Equal(20, late.Messages[^1].Data.GetProperty("test").GetProperty("images").GetInt32());
+    }
+
+    public void Dispose()
+    {
+        _data.Dispose();
+        _runs.Dispose();
+    }
+}
