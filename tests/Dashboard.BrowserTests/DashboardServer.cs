@@ -1,31 +1,21 @@
-using Microsoft.AspNetCore.Hosting;
+using Dashboard.Server.Training;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Playwright;
 
 namespace Dashboard.BrowserTests;
 
 /// <summary>
-/// The real server on a loopback port plus Debian's Chromium driven by Playwright, shared
-/// by the tests of a class. Playwright never downloads a browser here.
+/// Debian's Chromium driven by Playwright (never a downloaded browser), shared by a test
+/// class; each test starts its own server on a loopback port with <see cref="Start"/>.
 /// </summary>
-public sealed class DashboardServer : IAsyncLifetime
+public sealed class BrowserFixture : IAsyncLifetime
 {
-    private readonly TempFolder _data = new();
-    private WebApplicationFactory<Program>? _factory;
     private IPlaywright? _playwright;
 
-    public string BaseUrl { get; private set; } = "";
     public IBrowser Browser { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        SyntheticData.WriteMnistLike(_data.Path, train: 20, test: 10);
-        _factory = new WebApplicationFactory<Program>()
-            .WithWebHostBuilder(b => b.UseSetting("Data:Folder", _data.Path));
-        _factory.UseKestrel(0);
-        _factory.StartServer();
-        BaseUrl = _factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');
-
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -40,10 +30,41 @@ public sealed class DashboardServer : IAsyncLifetime
     {
         await Browser.DisposeAsync();
         _playwright?.Dispose();
-        if (_factory is not null)
-        {
-            await _factory.DisposeAsync();
-        }
+    }
+}
+
+/// <summary>The real server over tiny generated MNIST-shaped data, listening on a loopback port.</summary>
+public sealed class RunningServer : IAsyncDisposable
+{
+    private readonly TempFolder _data = new();
+    private readonly TempFolder _runs = new();
+
+    public RunningServer(params IRunListener[] listeners)
+    {
+        SyntheticData.WriteMnistLike(_data.Path, train: 40, test: 10);
+        Factory = new DashboardFactory(_data.Path, _runs.Path, listeners);
+        Factory.UseKestrel(0);
+        Factory.StartServer();
+        BaseUrl = Factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');
+    }
+
+    public DashboardFactory Factory { get; }
+    public string BaseUrl { get; }
+
+    /// <summary>Opens a page in a fresh browser context and waits until the circuit is interactive.</summary>
+    public async Task<IPage> Open(IBrowser browser, string path)
+    {
+        var context = await browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(BaseUrl + path);
+        await page.GetByTestId("interactive").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        return page;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Factory.DisposeAsync();
         _data.Dispose();
+        _runs.Dispose();
     }
 }

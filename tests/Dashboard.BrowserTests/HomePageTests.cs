@@ -2,12 +2,14 @@ using Microsoft.Playwright;
 
 namespace Dashboard.BrowserTests;
 
-public class HomePageTests(DashboardServer server) : IClassFixture<DashboardServer>
+public class HomePageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     [Fact]
     public async Task The_home_page_becomes_interactive_and_a_click_runs_on_the_server()
     {
-        var page = await server.Browser.NewPageAsync();
+        await using var server = new RunningServer();
+        var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
         var errors = new List<string>();
         page.Console += (_, message) =>
         {
@@ -31,6 +33,6 @@ public class HomePageTests(DashboardServer server) : IClassFixture<DashboardServ
         await Assertions.Expect(page.GetByTestId("checks")).ToHaveTextAsync("Checked 2 time(s)");
         await Assertions.Expect(page.GetByTestId("torch-version")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+\.\d+\.\d+$"));
         Assert.Empty(errors);
-        await page.CloseAsync();
+        await context.CloseAsync();
     }
 }

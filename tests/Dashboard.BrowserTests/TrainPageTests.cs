@@ -1,0 +1,48 @@
+using Microsoft.Playwright;
+
+namespace Dashboard.BrowserTests;
+
+public class TrainPageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task A_run_started_from_the_train_page_draws_its_epochs_live_in_two_browsers()
+    {
+        using var gate = new EpochGate(2);
+        await using var server = new RunningServer(gate);
+        var watcher = await server.Open(browser.Browser, "/train");
+        var starter = await server.Open(browser.Browser, "/train?model=logreg&epochs=4&batchSize=8&optimizer=sgd&lr=0.05");
+
+        await starter.GetByTestId("start").ClickAsync();
+        // Training is held after epoch 2: both browsers show two points, then gain the rest live.
+        Assert.True(gate.WaitReached(TimeSpan.FromMinutes(1)));
+        foreach (var page in new[] { watcher, starter })
+        {
+            await Assertions.Expect(page.GetByTestId("loss-chart")).ToHaveAttributeAsync("data-points", "2");
+            await Assertions.Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Running");
+        }
+        gate.Release();
+        foreach (var page in new[] { watcher, starter })
+        {
+            await Assertions.Expect(page.GetByTestId("loss-chart")).ToHaveAttributeAsync("data-points", "4");
+            await Assertions.Expect(page.GetByTestId("accuracy-chart")).ToHaveAttributeAsync("data-points", "4");
+            await Assertions.Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Completed");
+            await Assertions.Expect(page.GetByTestId("test-accuracy")).ToContainTextAsync("on 10 images");
+        }
+    }
+
+    [Fact]
+    public async Task A_layer_that_does_not_fit_shows_an_inline_error_and_disables_start()
+    {
+        await using var server = new RunningServer();
+        var page = await server.Open(browser.Browser, "/train?model=mlp-relu");
+        await page.GetByLabel("Layer 1 in").FillAsync("100");
+        await page.GetByLabel("Layer 1 in").BlurAsync();
+        await Assertions.Expect(page.GetByTestId("layer-error")).ToContainTextAsync("expects (100) but receives (784)");
+        await Assertions.Expect(page.GetByTestId("start")).ToBeDisabledAsync();
+
+        await page.GetByLabel("Layer 1 in").FillAsync("784");
+        await page.GetByLabel("Layer 1 in").BlurAsync();
+        await Assertions.Expect(page.GetByTestId("layer-error")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("total-parameters")).ToHaveTextAsync("25,450 parameters");
+    }
+}
