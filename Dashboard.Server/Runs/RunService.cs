@@ -73,6 +73,8 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
 
     public RunRecord? Get(int id) => queue.Find(id) ?? store.Get(id);
 
+    public IReadOnlyList<RunRecord> Active() => queue.Active();
+
     public IReadOnlyList<RunRecord> List()
     {
         var active = queue.Active().ToDictionary(r => r.Id);

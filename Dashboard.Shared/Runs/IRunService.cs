@@ -34,6 +34,9 @@ public interface IRunService
     /// <summary>Every run, newest first, active ones with their live state.</summary>
     IReadOnlyList<RunRecord> List();
 
+    /// <summary>The queued and running runs, with queue positions (cheap: nothing is read from disk).</summary>
+    IReadOnlyList<RunRecord> Active();
+
     /// <summary>A run was queued, started, gained an epoch, or finished. Raised off the UI thread.</summary>
     event Action<RunRecord>? RunChanged;
 

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Kill the server with SIGKILL in the middle of a run, start it again, and show what survived:
+# the run must come back `interrupted` with every epoch completed before the kill, and the
+# runs that were already there must be untouched. Needs MNIST (scripts/setup.sh).
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+port="${PORT:-5092}"
+url="http://127.0.0.1:$port"
+runs="$(mktemp -d)"
+cd "$repo"
+dotnet build Dashboard.Server -c Release -nologo -v quiet >/dev/null
+start() {
+  Data__Folder="${Data__Folder:-$repo/data}" Runs__Folder="$runs" \
+    dotnet Dashboard.Server/bin/Release/net10.0/Dashboard.Server.dll --urls "$url" >>"$runs/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 60); do curl -sf "$url/api/datasets" >/dev/null && return; sleep 1; done
+  echo "server did not start" >&2; exit 1
+}
+epochs() { curl -s "$url/api/runs/$1" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["status"], len(r["epochs"]))'; }
+post() { curl -s -X POST "$url/api/runs" -H 'content-type: application/json' -d "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }
+
+start
+done_id=$(post '{"model":"logreg","epochs":2,"device":"cpu"}')
+until [[ "$(epochs "$done_id")" == "Completed 2" ]]; do sleep 0.5; done
+victim=$(post '{"model":"cnn-small","epochs":20,"trainLimit":30000,"device":"cpu"}')
+until [[ "$(epochs "$victim" | cut -d' ' -f2)" -ge 2 ]]; do sleep 0.2; done
+before="$(epochs "$victim")"
+kill -9 "$server"
+wait "$server" 2>/dev/null || true
+echo "killed during run $victim, which had: $before"
+start
+echo "after restart, run $victim: $(epochs "$victim")"
+echo "after restart, earlier run $done_id: $(epochs "$done_id")"
+kill "$server"
+rm -rf "$runs"

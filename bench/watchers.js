@@ -1,0 +1,48 @@
+// Measures what watching costs and how fast epochs reach the screen: opens N browser pages
+// on /train (Debian's Chromium via playwright-core), starts a run through the API, waits
+// for it to finish, then prints the run's training images/s and, from the pages, the time
+// from each epoch's server timestamp to its point being drawn.
+// Usage: node bench/watchers.js BASE_URL WATCHERS 'RUN_CONFIG_JSON'
+const { chromium } = require("playwright-core");
+const [baseUrl, watchersText, configJson] = process.argv.slice(2);
+const watchers = Number(watchersText);
+
+const percentile = (values, p) => {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+};
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+  const pages = [];
+  for (let i = 0; i < watchers; i++) {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${baseUrl}${process.env.WATCH_PAGE ?? "/train"}`);
+    await page.locator("[data-testid=interactive], [data-testid=runs-grid]").first().waitFor({ timeout: 60000 });
+    pages.push(page);
+  }
+  const created = await (await fetch(`${baseUrl}/api/runs`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: configJson,
+  })).json();
+  let run;
+  for (;;) {
+    run = await (await fetch(`${baseUrl}/api/runs/${created.id}`)).json();
+    if (!["Queued", "Running"].includes(run.status)) break;
+    await new Promise(r => setTimeout(r, 250));
+  }
+  // Let the last epoch's point reach every page before reading the latencies.
+  if (!process.env.WATCH_PAGE) await Promise.all(pages.map(p => p.getByTestId("loss-chart").and(p.locator(`[data-points="${run.epochs.length}"]`)).waitFor({ timeout: 30000 })));
+  const latencies = (await Promise.all(pages.map(p => p.evaluate(() => window.dashboardChartLatencies ?? [])))).flat();
+  const rates = run.epochs.slice(1).map(e => e.imagesPerSecond);
+  const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
+  console.log(JSON.stringify({
+    watchers, run: run.id, status: run.status, epochs: run.epochs.length,
+    imagesPerSecond: Math.round(mean), perEpoch: run.epochs.map(e => Math.round(e.imagesPerSecond)),
+    latencyMs: { count: latencies.length, p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: Math.max(...latencies) },
+  }));
+  await browser.close();
+})().catch(e => { console.error(e); process.exit(1); });
