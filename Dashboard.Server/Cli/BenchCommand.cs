@@ -28,7 +28,7 @@ public static class BenchCommand
         var images = new Option<int>("--images") { Description = "Training images per timed epoch (one untimed warm-up epoch precedes it).", DefaultValueFactory = _ => 8192 };
         var batchSize = new Option<int>("--batch-size") { Description = "Batch size for both loops.", DefaultValueFactory = _ => 64 };
         var rounds = new Option<int>("--rounds") { Description = "Alternating rounds; the median is reported.", DefaultValueFactory = _ => 3 };
-        var data = new Option<string>("--data") { Description = "Data folder with mnist (and cifar-10-batches-bin for lenet).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Data__Folder") ?? new DataOptions().Folder };
+        var data = new Option<string>("--data") { Description = "Data folder with mnist (and cifar-10-batches-bin for lenet).", DefaultValueFactory = _ => DataOptions.CommandLineDefault };
         var command = new RootCommand("Measure training images/s per preset against a plain C++ libtorch loop.") { presets, images, batchSize, rounds, data };
         command.SetAction(parse =>
         {

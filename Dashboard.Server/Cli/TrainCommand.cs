@@ -34,7 +34,7 @@ public static class TrainCommand
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: the core count)." };
         var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images (before the split)." };
         var testLimit = new Option<int?>("--test-limit") { Description = "Evaluate on only the first N test images." };
-        var data = new Option<string>("--data") { Description = "Data folder (default: $Data__Folder, else ./data).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Data__Folder") ?? new DataOptions().Folder };
+        var data = new Option<string>("--data") { Description = "Data folder (default: $Data__Folder, else ./data).", DefaultValueFactory = _ => DataOptions.CommandLineDefault };
         var checkpoint = new Option<string?>("--output") { Description = "Where to save the checkpoint (.pt, with a .json model card beside it). Default: runs/DATASET-MODEL-TIME.pt." };
 
         var command = new RootCommand("Train a network on a dataset without the web UI, with a progress bar, per-epoch metrics, a per-class table and a saved checkpoint.")

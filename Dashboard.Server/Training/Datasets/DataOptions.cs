@@ -7,4 +7,7 @@ public sealed class DataOptions
 
     /// <summary>The data folder; relative paths are taken from the working directory.</summary>
     public string Folder { get; set; } = "data";
+
+    /// <summary>The folder the command-line verbs default to: $Data__Folder, as the web host reads it, else ./data.</summary>
+    public static string CommandLineDefault => Environment.GetEnvironmentVariable("Data__Folder") ?? new DataOptions().Folder;
 }
