@@ -51,7 +51,8 @@ function appendEpoch(chart, metrics) {
 // options: { title, yTitle, percent, series: [{ name, metric?, points: [{ x, y }] }] }
 export function create(element, options) {
   const apex = new ApexCharts(element, {
-    chart: { type: "line", height: 280, animations: { enabled: false }, toolbar: { show: false }, zoom: { enabled: false } },
+    // injectStyleSheet off: App.razor links apexcharts.css once instead of a <style> per redraw.
+    chart: { type: "line", height: 280, animations: { enabled: false }, toolbar: { show: false }, zoom: { enabled: false }, injectStyleSheet: false },
     title: { text: options.title },
     series: options.series.map(s => ({ name: s.name, data: s.points })),
     xaxis: { type: "numeric", title: { text: "epoch" }, tickAmount: "dataPoints", decimalsInFloat: 0 },
