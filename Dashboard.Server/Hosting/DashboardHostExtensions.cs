@@ -32,10 +32,11 @@ public static class DashboardHostExtensions
         services.AddSingleton<RunEvents>();
         services.AddSingleton<TrainingBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<TrainingBroadcaster>());
-        // Listeners are told in registration order: an epoch is stored before anyone hears of it.
+        // Listeners are told in registration order: an epoch is stored before anyone hears of it,
+        // and the charts' SignalR message leaves before the pages' Blazor re-render is queued.
         services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<RunRecorder>());
-        services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<RunEvents>());
         services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<TrainingBroadcaster>());
+        services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<RunEvents>());
         services.AddSingleton(sp => new RunQueue(
             sp.GetRequiredService<DatasetCatalog>(),
             sp.GetServices<IRunListener>(),
