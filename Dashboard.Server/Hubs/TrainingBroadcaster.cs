@@ -43,12 +43,17 @@ public sealed class TrainingBroadcaster(IHubContext<TrainingHub, ITrainingClient
     /// <summary>Sends the run's history to one connection, then adds it to the run's group.</summary>
     public async Task<bool> FollowAsync(string connectionId, int runId, CancellationToken cancellation)
     {
+        var runs = services.GetRequiredService<RunService>();
+        if (!_sent.ContainsKey(runId) && runs.Get(runId) is null)
+        {
+            return false; // No lock is made for ids that do not exist.
+        }
         var gate = _locks.GetOrAdd(runId, _ => new SemaphoreSlim(1));
         await gate.WaitAsync(cancellation);
         try
         {
             // Under the lock: every event already sent is in this snapshot, every later one is not.
-            var run = _sent.TryGetValue(runId, out var sent) ? sent : services.GetRequiredService<RunService>().Get(runId);
+            var run = _sent.TryGetValue(runId, out var sent) ? sent : runs.Get(runId);
             if (run is null)
             {
                 return false;
