@@ -121,6 +121,19 @@ public sealed class SignalRTests : IDisposable
         Assert.Equal(20, late.Messages[^1].Data.GetProperty("test").GetProperty("images").GetInt32());
     }
 
+    [Fact]
+    public async Task Following_an_unknown_run_answers_false_and_sends_nothing()
+    {
+        await using var factory = new DashboardFactory(_data.Path, _runs.Path);
+        factory.UseKestrel(0);
+        factory.StartServer();
+        using var follower = new Follower(factory.ClientOptions.BaseAddress.ToString().TrimEnd('/'), 999);
+        await follower.Finished();
+        var (type, data) = Assert.Single(follower.Messages);
+        Assert.Equal("Followed", type);
+        Assert.False(data.GetBoolean());
+    }
+
     public void Dispose()
     {
         _data.Dispose();
