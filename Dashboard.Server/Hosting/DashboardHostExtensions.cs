@@ -1,6 +1,7 @@
 using Dashboard.Server.Apis;
 using Dashboard.Server.Components;
 using Dashboard.Server.Hubs;
+using Dashboard.Server.Inference;
 using Dashboard.Server.Runs;
 using Dashboard.Server.Storage;
 using Dashboard.Server.Training;
@@ -46,6 +47,7 @@ public static class DashboardHostExtensions
         services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
         services.AddSingleton<RunService>();
         services.AddSingleton<IRunService>(sp => sp.GetRequiredService<RunService>());
+        services.AddSingleton<PredictionService>();
 
         services.AddSignalR();
         services.AddProblemDetails();
@@ -68,6 +70,7 @@ public static class DashboardHostExtensions
         app.MapStaticAssets();
         app.MapCatalogApi();
         app.MapRunsApi();
+        app.MapPredictApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode()

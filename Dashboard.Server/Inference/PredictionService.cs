@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using Dashboard.Server.Runs;
+using Dashboard.Server.Torch;
+using Dashboard.Server.Training;
+using Dashboard.Shared.Runs;
+
+namespace Dashboard.Server.Inference;
+
+/// <summary>A prediction: the most likely class and every class's probability.</summary>
+public sealed record Prediction(int RunId, string Dataset, string Model, int Class, string Label, IReadOnlyList<float> Probabilities);
+
+/// <summary>Why a prediction could not be made: no such run or checkpoint (404), or bad pixels (400).</summary>
+public sealed class PredictionException(string message, bool notFound) : Exception(message)
+{
+    public bool NotFound { get; } = notFound;
+}
+
+/// <summary>
+/// Classifies images with a run's checkpoint. Each run's network is loaded once and kept;
+/// predictions on one network are serialised, different runs predict in parallel.
+/// </summary>
+public sealed class PredictionService(RunService runs, RunsOptions options) : IDisposable
+{
+    private sealed record LoadedModel(Network Network, ModelCard Card, object Gate);
+
+    private readonly ConcurrentDictionary<int, Lazy<LoadedModel>> _models = new();
+
+    /// <summary>
+    /// <paramref name="pixels"/> holds one image as C x H x W values in [0, 1] (784 for MNIST,
+    /// 3072 for CIFAR-10), normalised here exactly as the run's training data was.
+    /// </summary>
+    public Prediction Predict(int runId, IReadOnlyList<float> pixels)
+    {
+        var model = Load(runId);
+        var card = model.Card;
+        var expected = card.Input.Elements;
+        if (pixels.Count != expected)
+        {
+            throw new PredictionException($"pixels: run {runId} expects {expected} values ({card.Input}, values in [0, 1]), got {pixels.Count}.", notFound: false);
+        }
+        for (var i = 0; i < pixels.Count; i++)
+        {
+            if (!float.IsFinite(pixels[i]) || pixels[i] < 0 || pixels[i] > 1)
+            {
+                throw new PredictionException($"pixels: value {i} is {pixels[i]}; every value must be a number in [0, 1].", notFound: false);
+            }
+        }
+        float[] probabilities;
+        lock (model.Gate)
+        {
+            probabilities = model.Network.Predict([.. pixels], 1, card.Input, card.NormalizeMean, card.NormalizeStd, card.Classes.Count);
+        }
+        var best = Array.IndexOf(probabilities, probabilities.Max());
+        return new Prediction(runId, card.Dataset, card.Model, best, card.Classes[best], probabilities);
+    }
+
+    /// <summary>Drops a deleted run's network.</summary>
+    public void Forget(int runId)
+    {
+        if (_models.TryRemove(runId, out var model) && model.IsValueCreated)
+        {
+            lock (model.Value.Gate)
+            {
+                model.Value.Network.Dispose();
+            }
+        }
+    }
+
+    private LoadedModel Load(int runId)
+    {
+        if (runs.CheckpointFile(runId) is null)
+        {
+            Forget(runId); // A deleted run's network goes with it (ids are never reused).
+            throw new PredictionException(
+                runs.Get(runId) is null ? $"Run {runId} does not exist." : $"Run {runId} has no checkpoint yet (it saves one when it completes).",
+                notFound: true);
+        }
+        var lazy = _models.GetOrAdd(runId, id => new Lazy<LoadedModel>(() =>
+        {
+            var (network, card) = Checkpoint.Load(options.CheckpointPath(id));
+            return new LoadedModel(network, card, new object());
+        }));
+        try
+        {
+            return lazy.Value;
+        }
+        catch (Exception e) when (e is TorchException or InvalidDataException or FileNotFoundException)
+        {
+            _models.TryRemove(runId, out _);
+            throw new PredictionException($"Run {runId}'s checkpoint could not be loaded: {e.Message}", notFound: false);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var id in _models.Keys)
+        {
+            Forget(id);
+        }
+    }
+}
