@@ -1,4 +1,5 @@
 using Dashboard.Server.Inference;
+using Dashboard.Shared.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

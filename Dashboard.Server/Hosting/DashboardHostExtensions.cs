@@ -6,6 +6,7 @@ using Dashboard.Server.Runs;
 using Dashboard.Server.Storage;
 using Dashboard.Server.Training;
 using Dashboard.Server.Training.Datasets;
+using Dashboard.Shared.Inference;
 using Dashboard.Shared.Platform;
 using Dashboard.Shared.Runs;
 using Microsoft.Extensions.Options;
@@ -48,10 +49,13 @@ public static class DashboardHostExtensions
         services.AddSingleton<RunService>();
         services.AddSingleton<IRunService>(sp => sp.GetRequiredService<RunService>());
         services.AddSingleton<PredictionService>();
+        services.AddSingleton<IDigitClassifier>(sp => sp.GetRequiredService<PredictionService>());
 
         services.AddSignalR();
         services.AddProblemDetails();
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        // The Draw page sends its 280x280 canvas (78 KB) over the circuit; the default limit is 32 KB.
+        services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(o => o.MaximumReceiveMessageSize = 128 * 1024);
         services.AddRadzenComponents();
         return builder;
     }

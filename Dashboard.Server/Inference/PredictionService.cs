@@ -2,12 +2,10 @@ using System.Collections.Concurrent;
 using Dashboard.Server.Runs;
 using Dashboard.Server.Torch;
 using Dashboard.Server.Training;
+using Dashboard.Shared.Inference;
 using Dashboard.Shared.Runs;
 
 namespace Dashboard.Server.Inference;
-
-/// <summary>A prediction: the most likely class and every class's probability.</summary>
-public sealed record Prediction(int RunId, string Dataset, string Model, int Class, string Label, IReadOnlyList<float> Probabilities);
 
 /// <summary>Why a prediction could not be made: no such run or checkpoint (404), or bad pixels (400).</summary>
 public sealed class PredictionException(string message, bool notFound) : Exception(message)
@@ -19,7 +17,7 @@ public sealed class PredictionException(string message, bool notFound) : Excepti
 /// Classifies images with a run's checkpoint. Each run's network is loaded once and kept;
 /// predictions on one network are serialised, different runs predict in parallel.
 /// </summary>
-public sealed class PredictionService(RunService runs, RunsOptions options) : IDisposable
+public sealed class PredictionService(RunService runs, RunsOptions options) : IDigitClassifier, IDisposable
 {
     private sealed record LoadedModel(Network Network, ModelCard Card, object Gate);
 
@@ -52,6 +50,12 @@ public sealed class PredictionService(RunService runs, RunsOptions options) : ID
         }
         var best = Array.IndexOf(probabilities, probabilities.Max());
         return new Prediction(runId, card.Dataset, card.Model, best, card.Classes[best], probabilities);
+    }
+
+    public DrawingPrediction? ClassifyDrawing(int runId, byte[] grayscale, int width, int height)
+    {
+        var pixels = DigitPreprocessor.ToMnist([.. grayscale.Select(b => b / 255f)], width, height);
+        return pixels is null ? null : new DrawingPrediction(Predict(runId, pixels), pixels);
     }
 
     /// <summary>Drops a deleted run's network.</summary>
