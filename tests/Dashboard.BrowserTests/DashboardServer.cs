@@ -38,6 +38,7 @@ public sealed class RunningServer : IAsyncDisposable
 {
     private readonly TempFolder _data = new();
     private readonly TempFolder _runs = new();
+    private readonly List<IBrowserContext> _contexts = [];
 
     public RunningServer(params IRunListener[] listeners)
     {
@@ -55,6 +56,7 @@ public sealed class RunningServer : IAsyncDisposable
     public async Task<IPage> Open(IBrowser browser, string path)
     {
         var context = await browser.NewContextAsync();
+        _contexts.Add(context);
         var page = await context.NewPageAsync();
         await page.GotoAsync(BaseUrl + path);
         await page.GetByTestId("interactive").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
@@ -63,6 +65,11 @@ public sealed class RunningServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Close the pages first, so no circuit or hub connection holds the server's shutdown up.
+        foreach (var context in _contexts)
+        {
+            await context.CloseAsync();
+        }
         await Factory.DisposeAsync();
         _data.Dispose();
         _runs.Dispose();
