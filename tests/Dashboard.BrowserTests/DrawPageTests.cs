@@ -13,19 +13,7 @@ public class DrawPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
         var client = server.Factory.CreateClient();
         var created = await (await client.PostAsJsonAsync("/api/runs", new { model = "cnn-small", epochs = 1, batchSize = 8, device = "cpu" }))
             .Content.ReadFromJsonAsync<RunRecord>(new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
-        var runs = (IRunService)server.Factory.Services.GetService(typeof(IRunService))!;
-        var finished = new TaskCompletionSource();
-        runs.RunChanged += r =>
-        {
-            if (r.Id == created!.Id && !r.IsActive)
-            {
-                finished.TrySetResult();
-            }
-        };
-        if (runs.Get(created!.Id)?.IsActive == true)
-        {
-            await finished.Task.WaitAsync(TimeSpan.FromMinutes(1));
-        }
+        Assert.Equal(RunStatus.Completed, (await server.Factory.WaitFinished(created!.Id)).Status);
 
         var page = await server.Open(browser.Browser, "/draw");
         await Assertions.Expect(page.GetByTestId("draw-hint")).ToHaveTextAsync("Draw a digit");
