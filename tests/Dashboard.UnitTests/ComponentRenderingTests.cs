@@ -71,5 +71,15 @@ public class ComponentRenderingTests
         Assert.Contains("data-testid=\"loss-chart\"", html);
     }
 
+    [Fact]
+    public async Task Confusion_matrix_renders_its_heatmap_container_and_the_normalise_toggle()
+    {
+        var test = new Dashboard.Shared.Runs.TestMetrics(0.1, 0.5, 4, ["a", "b"], [[1, 1], [1, 1]], [], 100);
+        var html = await Render<ConfusionMatrix>(new() { [nameof(ConfusionMatrix.Test)] = test });
+        Assert.Contains("data-testid=\"confusion-matrix\"", html);
+        Assert.Contains("data-testid=\"normalise\"", html);
+        Assert.Contains("row-normalised", html);
+    }
+
     private static int Count(string text, string part) => (text.Length - text.Replace(part, "").Length) / part.Length;
 }
