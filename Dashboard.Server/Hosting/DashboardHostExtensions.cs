@@ -6,6 +6,7 @@ using Dashboard.Server.Runs;
 using Dashboard.Server.Storage;
 using Dashboard.Server.Training;
 using Dashboard.Server.Training.Datasets;
+using Dashboard.Shared.Datasets;
 using Dashboard.Shared.Inference;
 using Dashboard.Shared.Platform;
 using Dashboard.Shared.Runs;
@@ -27,6 +28,7 @@ public static class DashboardHostExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<RunsOptions>>().Value);
         services.AddSingleton(sp => new DatasetCatalog(sp.GetRequiredService<IOptions<DataOptions>>().Value));
         services.AddSingleton<ISystemInfoService, SystemInfoService>();
+        services.AddSingleton<IDatasetExplorer, DatasetExplorer>();
         services.AddSingleton<ITrainingCatalog, TrainingCatalog>();
 
         services.AddSingleton(sp => new RunStore(sp.GetRequiredService<RunsOptions>().DatabasePath));
