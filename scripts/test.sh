@@ -9,7 +9,8 @@ cd "$repo"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 dotnet build Dashboard.sln -nologo -v quiet || exit 1
-dotnet test Dashboard.sln --no-build -nologo 2>&1 | tee "$log"
+# One test assembly at a time: trainings and browsers in parallel assemblies fight over two cores.
+dotnet test Dashboard.sln --no-build -nologo -m:1 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 # One summary line per test assembly: "Passed!  - Failed: 0, Passed: 48, Skipped: 0, Total: 48, ..."
 awk '/(Passed|Failed)! +- Failed: /{

@@ -96,7 +96,12 @@ public sealed class TrainingBroadcaster(IHubContext<TrainingHub, ITrainingClient
         {
             try
             {
-                await send();
+                // A send stuck on a dying connection must not hold up the server's shutdown.
+                await send().WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
             }
             catch (Exception e)
             {
