@@ -4,24 +4,12 @@ using Dashboard.Shared.Datasets;
 
 namespace Dashboard.IntegrationTests;
 
-public sealed class DatasetsApiTests : IDisposable
+public sealed class DatasetsApiTests() : ApiTestBase(train: 200, test: 30)
 {
-    private readonly TempFolder _data = new();
-    private readonly TempFolder _runs = new();
-    private readonly DashboardFactory _factory;
-    private readonly HttpClient _client;
-
-    public DatasetsApiTests()
-    {
-        SyntheticData.WriteMnistLike(_data.Path, train: 200, test: 30);
-        _factory = new DashboardFactory(_data.Path, _runs.Path);
-        _client = _factory.CreateClient();
-    }
-
     [Fact]
     public async Task The_overview_gives_sizes_and_images_per_class()
     {
-        var overview = await _client.GetFromJsonAsync<DatasetOverview>("/api/datasets/mnist/overview", RunsApiTests.Json);
+        var overview = await Client.GetFromJsonAsync<DatasetOverview>("/api/datasets/mnist/overview", RunsApiTests.Json);
         Assert.Equal(200, overview!.TrainImages);
         Assert.Equal(30, overview.TestImages);
         Assert.All(overview.TrainPerClass, count => Assert.Equal(20, count));
@@ -31,8 +19,8 @@ public sealed class DatasetsApiTests : IDisposable
     [Fact]
     public async Task Samples_are_seeded_random_training_images_with_their_labels_and_pixels()
     {
-        var first = await _client.GetFromJsonAsync<List<DatasetImage>>("/api/datasets/mnist/samples?count=12&seed=5", RunsApiTests.Json);
-        var again = await _client.GetFromJsonAsync<List<DatasetImage>>("/api/datasets/mnist/samples?count=12&seed=5", RunsApiTests.Json);
+        var first = await Client.GetFromJsonAsync<List<DatasetImage>>("/api/datasets/mnist/samples?count=12&seed=5", RunsApiTests.Json);
+        var again = await Client.GetFromJsonAsync<List<DatasetImage>>("/api/datasets/mnist/samples?count=12&seed=5", RunsApiTests.Json);
         Assert.Equal(12, first!.Count);
         Assert.Equal(first.Select(s => s.Index), again!.Select(s => s.Index));
         var (pixels, labels) = SyntheticData.Digits(200, seed: 1);
@@ -46,17 +34,9 @@ public sealed class DatasetsApiTests : IDisposable
     [Fact]
     public async Task Bad_counts_are_400_and_missing_datasets_404()
     {
-        Assert.Equal(HttpStatusCode.BadRequest, (await _client.GetAsync("/api/datasets/mnist/samples?count=0")).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await _client.GetAsync("/api/datasets/mnist/samples?count=100000")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/datasets/cifar10/overview")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/datasets/imagenet/samples")).StatusCode);
-    }
-
-    public void Dispose()
-    {
-        _client.Dispose();
-        _factory.Dispose();
-        _data.Dispose();
-        _runs.Dispose();
+        Assert.Equal(HttpStatusCode.BadRequest, (await Client.GetAsync("/api/datasets/mnist/samples?count=0")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Client.GetAsync("/api/datasets/mnist/samples?count=100000")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync("/api/datasets/cifar10/overview")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync("/api/datasets/imagenet/samples")).StatusCode);
     }
 }

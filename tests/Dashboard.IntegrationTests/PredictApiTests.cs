@@ -6,33 +6,21 @@ using Dashboard.Shared.Runs;
 
 namespace Dashboard.IntegrationTests;
 
-public sealed class PredictApiTests : IDisposable
+public sealed class PredictApiTests() : ApiTestBase(train: 200, test: 40)
 {
-    private readonly TempFolder _data = new();
-    private readonly TempFolder _runs = new();
-    private readonly DashboardFactory _factory;
-    private readonly HttpClient _client;
-
-    public PredictApiTests()
-    {
-        SyntheticData.WriteMnistLike(_data.Path, train: 200, test: 40);
-        _factory = new DashboardFactory(_data.Path, _runs.Path);
-        _client = _factory.CreateClient();
-    }
-
     private async Task<RunRecord> TrainedRun()
     {
-        var created = await (await _client.PostAsJsonAsync("/api/runs", RunsApiTests.Tiny(epochs: 2, model: "cnn-small"))).Content.ReadFromJsonAsync<RunRecord>(RunsApiTests.Json);
-        return await _factory.WaitFinished(created!.Id);
+        var created = await (await Client.PostAsJsonAsync("/api/runs", RunsApiTests.Tiny(epochs: 2, model: "cnn-small"))).Content.ReadFromJsonAsync<RunRecord>(RunsApiTests.Json);
+        return await Factory.WaitFinished(created!.Id);
     }
 
-    private Task<HttpResponseMessage> Predict(int run, object body) => _client.PostAsJsonAsync($"/api/runs/{run}/predict", body);
+    private Task<HttpResponseMessage> Predict(int run, object body) => Client.PostAsJsonAsync($"/api/runs/{run}/predict", body);
 
     [Fact]
     public async Task Every_test_image_through_the_api_gives_the_runs_confusion_matrix()
     {
         var run = await TrainedRun();
-        var (_, test) = new DatasetCatalog(_data.Path).Load("mnist");
+        var (_, test) = new DatasetCatalog(Data.Path).Load("mnist");
         var predicted = new long[test.Count];
         for (var i = 0; i < test.Count; i++)
         {
@@ -63,7 +51,7 @@ public sealed class PredictApiTests : IDisposable
     public async Task Non_numbers_missing_pixels_and_oversized_bodies_are_refused_without_a_500()
     {
         var run = await TrainedRun();
-        var nan = await _client.PostAsync($"/api/runs/{run.Id}/predict", new StringContent("{\"pixels\":[NaN]}", System.Text.Encoding.UTF8, "application/json"));
+        var nan = await Client.PostAsync($"/api/runs/{run.Id}/predict", new StringContent("{\"pixels\":[NaN]}", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, nan.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await Predict(run.Id, new { })).StatusCode);
         var huge = await Predict(run.Id, new { pixels = Enumerable.Repeat(0.5f, 100_000) });
@@ -76,13 +64,5 @@ public sealed class PredictApiTests : IDisposable
         var response = await Predict(999, new { pixels = new float[784] });
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Contains("999", await response.Content.ReadAsStringAsync());
-    }
-
-    public void Dispose()
-    {
-        _client.Dispose();
-        _factory.Dispose();
-        _data.Dispose();
-        _runs.Dispose();
     }
 }

@@ -10,28 +10,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.IntegrationTests;
 
-public sealed class RunsApiTests : IDisposable
+public sealed class RunsApiTests() : ApiTestBase(train: 200, test: 50)
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    private readonly TempFolder _data = new();
-    private readonly TempFolder _runs = new();
-    private readonly DashboardFactory _factory;
-    private readonly HttpClient _client;
-
-    public RunsApiTests()
-    {
-        SyntheticData.WriteMnistLike(_data.Path, train: 200, test: 50);
-        _factory = new DashboardFactory(_data.Path, _runs.Path);
-        _client = _factory.CreateClient();
-    }
 
     internal static object Tiny(int epochs = 2, string model = "logreg") =>
         new { model, epochs, batchSize = 20, optimizer = "sgd", learningRate = 0.05, device = "cpu" };
 
     private async Task<RunRecord> Create(object config)
     {
-        var response = await _client.PostAsJsonAsync("/api/runs", config);
+        var response = await Client.PostAsJsonAsync("/api/runs", config);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<RunRecord>(Json))!;
     }
@@ -39,10 +27,10 @@ public sealed class RunsApiTests : IDisposable
     [Fact]
     public async Task Datasets_and_presets_are_listed()
     {
-        var datasets = await _client.GetFromJsonAsync<List<DatasetInfo>>("/api/datasets", Json);
+        var datasets = await Client.GetFromJsonAsync<List<DatasetInfo>>("/api/datasets", Json);
         Assert.Contains(datasets!, d => d.Name == "mnist" && d.Available);
         Assert.Contains(datasets!, d => d.Name == "cifar10" && !d.Available);
-        var presets = await _client.GetFromJsonAsync<List<NetworkPreset>>("/api/presets", Json);
+        var presets = await Client.GetFromJsonAsync<List<NetworkPreset>>("/api/presets", Json);
         Assert.Equal(["logreg", "mlp", "mlp-relu", "cnn", "cnn-small", "cnn-bn", "lenet"], presets!.Select(p => p.Name));
     }
 
@@ -52,18 +40,18 @@ public sealed class RunsApiTests : IDisposable
         var created = await Create(Tiny(epochs: 3));
         Assert.Equal(RunStatus.Queued, created.Status);
 
-        var finished = await _factory.WaitFinished(created.Id);
+        var finished = await Factory.WaitFinished(created.Id);
         Assert.Equal(RunStatus.Completed, finished.Status);
 
-        var run = await _client.GetFromJsonAsync<RunRecord>($"/api/runs/{created.Id}", Json);
+        var run = await Client.GetFromJsonAsync<RunRecord>($"/api/runs/{created.Id}", Json);
         Assert.Equal([1, 2, 3], run!.Epochs.Select(e => e.Epoch));
         Assert.Equal("cpu", run.Started!.Device);
         Assert.Equal(50, run.Test!.Images);
         Assert.True(run.HasCheckpoint);
-        var list = await _client.GetFromJsonAsync<List<RunRecord>>("/api/runs", Json);
+        var list = await Client.GetFromJsonAsync<List<RunRecord>>("/api/runs", Json);
         Assert.Contains(list!, r => r.Id == created.Id && r.Status == RunStatus.Completed);
 
-        var checkpoint = await _client.GetAsync($"/api/runs/{created.Id}/checkpoint");
+        var checkpoint = await Client.GetAsync($"/api/runs/{created.Id}/checkpoint");
         Assert.Equal(HttpStatusCode.OK, checkpoint.StatusCode);
         Assert.True((await checkpoint.Content.ReadAsByteArrayAsync()).Length > 1000);
     }
@@ -78,7 +66,7 @@ public sealed class RunsApiTests : IDisposable
     [InlineData("""{"layers":[{"kind":"Flatten"},{"kind":"Linear","in":100,"out":10}]}""", "layers")]
     public async Task Bad_input_gets_400_with_a_problem_naming_the_field(string body, string field)
     {
-        var response = await _client.PostAsync("/api/runs", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        var response = await Client.PostAsync("/api/runs", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -89,7 +77,7 @@ public sealed class RunsApiTests : IDisposable
     [Fact]
     public async Task Malformed_json_gets_400_not_500()
     {
-        var response = await _client.PostAsync("/api/runs", new StringContent("{\"epochs\": ", System.Text.Encoding.UTF8, "application/json"));
+        var response = await Client.PostAsync("/api/runs", new StringContent("{\"epochs\": ", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
@@ -97,7 +85,7 @@ public sealed class RunsApiTests : IDisposable
     public async Task A_queued_run_can_be_removed_and_a_running_one_stopped_keeping_its_epochs()
     {
         using var gate = new EpochGate(1);
-        await using var factory = new DashboardFactory(_data.Path, _runs.Path, gate);
+        await using var factory = new DashboardFactory(Data.Path, Runs.Path, gate);
         var client = factory.CreateClient();
         var running = await (await client.PostAsJsonAsync("/api/runs", Tiny(epochs: 5))).Content.ReadFromJsonAsync<RunRecord>(Json);
         var queued = await (await client.PostAsJsonAsync("/api/runs", Tiny())).Content.ReadFromJsonAsync<RunRecord>(Json);
@@ -120,17 +108,17 @@ public sealed class RunsApiTests : IDisposable
     public async Task Deleting_a_run_removes_it_and_its_checkpoint_and_an_active_run_cannot_be_deleted()
     {
         var run = await Create(Tiny());
-        await _factory.WaitFinished(run.Id);
-        var folder = Path.Combine(_runs.Path, run.Id.ToString());
+        await Factory.WaitFinished(run.Id);
+        var folder = Path.Combine(Runs.Path, run.Id.ToString());
         Assert.True(Directory.Exists(folder));
 
-        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"/api/runs/{run.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"/api/runs/{run.Id}")).StatusCode);
         Assert.False(Directory.Exists(folder));
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/api/runs/{run.Id}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.DeleteAsync($"/api/runs/{run.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync($"/api/runs/{run.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.DeleteAsync($"/api/runs/{run.Id}")).StatusCode);
 
         using var gate = new EpochGate(1);
-        await using var factory = new DashboardFactory(_data.Path, _runs.Path, gate);
+        await using var factory = new DashboardFactory(Data.Path, Runs.Path, gate);
         var client = factory.CreateClient();
         var active = await (await client.PostAsJsonAsync("/api/runs", Tiny())).Content.ReadFromJsonAsync<RunRecord>(Json);
         Assert.True(gate.WaitReached(TimeSpan.FromMinutes(1)));
@@ -144,9 +132,9 @@ public sealed class RunsApiTests : IDisposable
     {
         foreach (var response in new[]
                  {
-                     await _client.GetAsync("/api/runs/999"),
-                     await _client.PostAsync("/api/runs/999/stop", null),
-                     await _client.GetAsync("/api/runs/999/checkpoint"),
+                     await Client.GetAsync("/api/runs/999"),
+                     await Client.PostAsync("/api/runs/999/stop", null),
+                     await Client.GetAsync("/api/runs/999/checkpoint"),
                  })
         {
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
@@ -158,12 +146,12 @@ public sealed class RunsApiTests : IDisposable
     public async Task Runs_survive_a_restart_and_a_run_that_was_training_comes_back_interrupted_with_its_epochs()
     {
         var completed = await Create(Tiny(epochs: 2));
-        await _factory.WaitFinished(completed.Id);
+        await Factory.WaitFinished(completed.Id);
 
         int interruptedId;
         using (var gate = new EpochGate(2))
         {
-            await using var first = new DashboardFactory(_data.Path, _runs.Path, gate);
+            await using var first = new DashboardFactory(Data.Path, Runs.Path, gate);
             var client = first.CreateClient();
             interruptedId = (await (await client.PostAsJsonAsync("/api/runs", Tiny(epochs: 5))).Content.ReadFromJsonAsync<RunRecord>(Json))!.Id;
             Assert.True(gate.WaitReached(TimeSpan.FromMinutes(1)));
@@ -172,7 +160,7 @@ public sealed class RunsApiTests : IDisposable
             await first.DisposeAsync();
         }
 
-        await using var restarted = new DashboardFactory(_data.Path, _runs.Path);
+        await using var restarted = new DashboardFactory(Data.Path, Runs.Path);
         var after = restarted.CreateClient();
         var interrupted = await after.GetFromJsonAsync<RunRecord>($"/api/runs/{interruptedId}", Json);
         Assert.Equal(RunStatus.Interrupted, interrupted!.Status);
@@ -181,13 +169,5 @@ public sealed class RunsApiTests : IDisposable
         Assert.Equal(RunStatus.Completed, kept!.Status);
         Assert.Equal(2, kept.Epochs.Count);
         Assert.NotNull(kept.Test);
-    }
-
-    public void Dispose()
-    {
-        _client.Dispose();
-        _factory.Dispose();
-        _data.Dispose();
-        _runs.Dispose();
     }
 }
