@@ -87,7 +87,7 @@ public sealed class Trainer(DatasetCatalog datasets)
             var trainSeconds = clock.Elapsed.TotalSeconds;
             var validation = validationPositions.Length > 0
                 ? Score(network.Evaluate(trainData, validationIndex, EvaluationBatchSize, info.Classes.Count, withProbabilities: false),
-                    validationPositions.Select(p => train.Labels[p]).ToArray())
+                    validationPositions.Select(p => train.Labels[p]).ToArray(), info.Classes.Count)
                 : ((double, double)?)null;
             var metrics = new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, validation?.Item1, validation?.Item2,
                 clock.Elapsed.TotalSeconds, seen / trainSeconds, config.LearningRate, DateTimeOffset.UtcNow);
@@ -120,9 +120,7 @@ public sealed class Trainer(DatasetCatalog datasets)
         return (positions[validation..], positions[..validation]);
     }
 
-    private static (double Loss, double Accuracy) Score(Evaluation evaluation, byte[] labels)
-    {
-        var correct = labels.Where((label, i) => evaluation.Predictions[i] == label).Count();
-        return (evaluation.LossSum / labels.Length, (double)correct / labels.Length);
-    }
+    private static (double Loss, double Accuracy) Score(Evaluation evaluation, byte[] labels, int classes) =>
+        (evaluation.LossSum / labels.Length,
+         ClassificationReport.Accuracy(ClassificationReport.ConfusionMatrix(evaluation.Predictions, labels, classes)));
 }
