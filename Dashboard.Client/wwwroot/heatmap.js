@@ -1,5 +1,6 @@
 // The confusion-matrix heatmap: rows are true classes, columns predicted, the cell text the
-// count (or the row's percentage when normalised). ApexCharts is the UMD build from wwwroot/lib.
+// count (or the row's percentage when normalised). Clicking a cell tells .NET (CellSelected)
+// which true and predicted class it holds. ApexCharts is the UMD build from wwwroot/lib.
 const maps = new Map();
 let nextId = 1;
 
@@ -14,9 +15,17 @@ function series(options) {
   }).reverse();
 }
 
-export function create(element, options) {
+export function create(element, options, dotnet) {
+  const classes = options.matrix.length;
   const apex = new ApexCharts(element, {
-    chart: { type: "heatmap", height: 420, animations: { enabled: false }, toolbar: { show: false }, injectStyleSheet: false },
+    chart: {
+      type: "heatmap", height: 420, animations: { enabled: false }, toolbar: { show: false }, injectStyleSheet: false,
+      events: {
+        // Series are reversed (see series()), so series i is true class classes-1-i.
+        dataPointSelection: (event, context, config) =>
+          dotnet.invokeMethodAsync("CellSelected", classes - 1 - config.seriesIndex, config.dataPointIndex),
+      },
+    },
     series: series(options),
     // A light top colour keeps dark labels readable on every cell, zeros included.
     dataLabels: { enabled: true, style: { fontSize: "11px", colors: ["#111"] } },

@@ -1,12 +1,16 @@
 using Dashboard.Server.Inference;
+using Dashboard.Server.Runs;
 using Dashboard.Shared.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Dashboard.Server.Apis;
 
-/// <summary>One image to classify: C x H x W values in [0, 1], row by row (784 for MNIST).</summary>
-public sealed record PredictRequest(float[]? Pixels);
+/// <summary>
+/// One image to classify, C x H x W row by row (784 for MNIST, 3072 for CIFAR-10): either Pixels,
+/// values in [0, 1], or Bytes, 0-255 (base64 in JSON). Exactly one of the two.
+/// </summary>
+public sealed record PredictRequest(float[]? Pixels, byte[]? Bytes = null);
 
 /// <summary>POST /api/runs/{id}/predict: classify an image with a run's checkpoint.</summary>
 public static class PredictApi
@@ -24,19 +28,22 @@ public static class PredictApi
 
     private static Results<Ok<Prediction>, ValidationProblem, NotFound<ProblemDetails>> Predict(int id, PredictRequest request, PredictionService predictions)
     {
-        if (request.Pixels is null)
+        if ((request.Pixels is null) == (request.Bytes is null))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["pixels"] = ["is required: C x H x W values in [0, 1]."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["pixels"] = ["give either pixels (C x H x W values in [0, 1]) or bytes (C x H x W values 0-255, base64), not both or neither."],
+            });
         }
         try
         {
-            return TypedResults.Ok(predictions.Predict(id, request.Pixels));
+            return TypedResults.Ok(predictions.Predict(id, request.Pixels ?? Pixels.FromBytes(request.Bytes)));
         }
-        catch (PredictionException e) when (e.NotFound)
+        catch (RunRequestException e) when (e.NotFound)
         {
             return TypedResults.NotFound(new ProblemDetails { Title = e.Message, Status = 404 });
         }
-        catch (PredictionException e)
+        catch (RunRequestException e)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["pixels"] = [e.Message] });
         }

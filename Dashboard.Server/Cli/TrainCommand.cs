@@ -35,12 +35,13 @@ public static class TrainCommand
         var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images (before the split)." };
         var testLimit = new Option<int?>("--test-limit") { Description = "Evaluate on only the first N test images." };
         var data = new Option<string>("--data") { Description = "Data folder (default: $Data__Folder, else ./data).", DefaultValueFactory = _ => DataOptions.CommandLineDefault };
-        var checkpoint = new Option<string?>("--output") { Description = "Where to save the checkpoint (.pt, with a .json model card beside it). Default: runs/DATASET-MODEL-TIME.pt." };
+        var checkpoint = new Option<string?>("--output") { Description = "Where to save the checkpoint (.pt, with a .json model card and test-predictions.bin beside it). Default: runs/DATASET-MODEL-TIME.pt." };
+        var init = new Option<string?>("--init") { Description = "Fine-tune: start from this checkpoint's weights (.pt of the same network) instead of random ones." };
 
         var command = new RootCommand("Train a network on a dataset without the web UI, with a progress bar, per-epoch metrics, a per-class table and a saved checkpoint.")
         {
             dataset, model, optimizer, lr, momentum, weightDecay, batchSize, epochs, validation, seed, device, threads,
-            trainLimit, testLimit, data, checkpoint,
+            trainLimit, testLimit, data, checkpoint, init,
         };
 
         command.SetAction((parse, cancellation) =>
@@ -63,13 +64,14 @@ public static class TrainCommand
             };
             var path = parse.GetValue(checkpoint)
                 ?? Path.Combine("runs", $"{config.Dataset}-{config.Model}-{DateTime.Now:yyyyMMdd-HHmmss}.pt");
-            return Task.FromResult(Train(config, parse.GetValue(data)!, parse.GetValue(threads), path, output, error, cancellation));
+            var files = new RunFiles(path, parse.GetValue(init));
+            return Task.FromResult(Train(config, parse.GetValue(data)!, parse.GetValue(threads), files, output, error, cancellation));
         });
 
         return command.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
 
-    private static int Train(RunConfig config, string dataFolder, int? threads, string checkpointPath,
+    private static int Train(RunConfig config, string dataFolder, int? threads, RunFiles files,
         TextWriter output, TextWriter error, CancellationToken cancellation)
     {
         var datasets = new DatasetCatalog(dataFolder);
@@ -77,6 +79,10 @@ public static class TrainCommand
         if (threads is < 1)
         {
             problems = problems.Append(new("threads", [$"must be at least 1, got {threads}."])).ToDictionary();
+        }
+        if (files.InitialWeights is { } initial && !File.Exists(initial))
+        {
+            problems = problems.Append(new("init", [$"{Path.GetFullPath(initial)} does not exist."])).ToDictionary();
         }
         if (problems.Count > 0)
         {
@@ -94,8 +100,8 @@ public static class TrainCommand
             {
                 TorchRuntime.Threads = count;
             }
-            var result = new Trainer(datasets).Run(config, console, checkpointPath, cancellation);
-            output.WriteLine($"checkpoint: {Path.GetFullPath(checkpointPath)}");
+            new Trainer(datasets).Run(config, console, files, cancellation);
+            output.WriteLine($"checkpoint: {Path.GetFullPath(files.Checkpoint!)}");
             return 0;
         }
         catch (OperationCanceledException)

@@ -3,6 +3,7 @@ using Dashboard.Server.Components;
 using Dashboard.Server.Hubs;
 using Dashboard.Server.Inference;
 using Dashboard.Server.Runs;
+using Dashboard.Server.Samples;
 using Dashboard.Server.Storage;
 using Dashboard.Server.Training;
 using Dashboard.Server.Training.Datasets;
@@ -10,6 +11,7 @@ using Dashboard.Shared.Datasets;
 using Dashboard.Shared.Inference;
 using Dashboard.Shared.Platform;
 using Dashboard.Shared.Runs;
+using Dashboard.Shared.Samples;
 using Microsoft.Extensions.Options;
 using Radzen;
 
@@ -28,10 +30,16 @@ public static class DashboardHostExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<RunsOptions>>().Value);
         services.AddSingleton(sp => new DatasetCatalog(sp.GetRequiredService<IOptions<DataOptions>>().Value));
         services.AddSingleton<ISystemInfoService, SystemInfoService>();
-        services.AddSingleton<IDatasetExplorer, DatasetExplorer>();
+        services.AddSingleton<DatasetExplorer>();
+        services.AddSingleton<IDatasetExplorer>(sp => sp.GetRequiredService<DatasetExplorer>());
         services.AddSingleton<ITrainingCatalog, TrainingCatalog>();
 
-        services.AddSingleton(sp => new RunStore(sp.GetRequiredService<RunsOptions>().DatabasePath));
+        services.AddSingleton(sp => new Database(sp.GetRequiredService<RunsOptions>().DatabasePath));
+        services.AddSingleton<RunStore>();
+        services.AddSingleton<SampleStore>();
+        services.AddSingleton<SampleService>();
+        services.AddSingleton<ISampleService>(sp => sp.GetRequiredService<SampleService>());
+        services.AddSingleton(sp => new Trainer(sp.GetRequiredService<DatasetCatalog>(), sp.GetRequiredService<SampleService>().TrainingImages));
         services.AddSingleton<RunRecorder>();
         services.AddSingleton<RunEvents>();
         services.AddSingleton<TrainingBroadcaster>();
@@ -42,9 +50,9 @@ public static class DashboardHostExtensions
         services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<TrainingBroadcaster>());
         services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<RunEvents>());
         services.AddSingleton(sp => new RunQueue(
-            sp.GetRequiredService<DatasetCatalog>(),
+            sp.GetRequiredService<Trainer>(),
             sp.GetServices<IRunListener>(),
-            sp.GetRequiredService<RunsOptions>().CheckpointPath,
+            sp.GetRequiredService<RunsOptions>().FilesOf,
             sp.GetRequiredService<ILogger<RunQueue>>()));
         // Stopped before the broadcaster (reverse order), which then still forwards the final events.
         services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
@@ -52,6 +60,8 @@ public static class DashboardHostExtensions
         services.AddSingleton<IRunService>(sp => sp.GetRequiredService<RunService>());
         services.AddSingleton<PredictionService>();
         services.AddSingleton<IDigitClassifier>(sp => sp.GetRequiredService<PredictionService>());
+        services.AddSingleton<RunInspector>();
+        services.AddSingleton<IRunInspector>(sp => sp.GetRequiredService<RunInspector>());
 
         services.AddSignalR();
         services.AddProblemDetails();
@@ -77,6 +87,8 @@ public static class DashboardHostExtensions
         app.MapCatalogApi();
         app.MapRunsApi();
         app.MapPredictApi();
+        app.MapInspectApi();
+        app.MapSamplesApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode()

@@ -7,12 +7,6 @@ using Dashboard.Shared.Runs;
 
 namespace Dashboard.Server.Inference;
 
-/// <summary>Why a prediction could not be made: no such run or checkpoint (404), or bad pixels (400).</summary>
-public sealed class PredictionException(string message, bool notFound) : Exception(message)
-{
-    public bool NotFound { get; } = notFound;
-}
-
 /// <summary>
 /// Classifies images with a run's checkpoint. Each run's network is loaded once and kept;
 /// predictions on one network are serialised, different runs predict in parallel.
@@ -31,17 +25,9 @@ public sealed class PredictionService(RunService runs, RunsOptions options) : ID
     {
         var model = Load(runId);
         var card = model.Card;
-        var expected = card.Input.Elements;
-        if (pixels.Count != expected)
+        if (Pixels.Problem(pixels, card.Input) is { } problem)
         {
-            throw new PredictionException($"pixels: run {runId} expects {expected} values ({card.Input}, values in [0, 1]), got {pixels.Count}.", notFound: false);
-        }
-        for (var i = 0; i < pixels.Count; i++)
-        {
-            if (!float.IsFinite(pixels[i]) || pixels[i] < 0 || pixels[i] > 1)
-            {
-                throw new PredictionException($"pixels: value {i} is {pixels[i]}; every value must be a number in [0, 1].", notFound: false);
-            }
+            throw new RunRequestException($"pixels: run {runId} {problem}", notFound: false);
         }
         float[] probabilities;
         lock (model.Gate)
@@ -56,6 +42,12 @@ public sealed class PredictionService(RunService runs, RunsOptions options) : ID
     {
         var pixels = DigitPreprocessor.ToMnist([.. grayscale.Select(b => b / 255f)], width, height);
         return pixels is null ? null : new DrawingPrediction(Predict(runId, pixels), pixels);
+    }
+
+    public DrawingPrediction ClassifyImage(int runId, byte[] pixels)
+    {
+        var input = Pixels.FromBytes(pixels);
+        return new DrawingPrediction(Predict(runId, input), input);
     }
 
     /// <summary>Drops a deleted run's network.</summary>
@@ -75,7 +67,7 @@ public sealed class PredictionService(RunService runs, RunsOptions options) : ID
         if (runs.CheckpointFile(runId) is null)
         {
             Forget(runId); // A deleted run's network goes with it (ids are never reused).
-            throw new PredictionException(
+            throw new RunRequestException(
                 runs.Get(runId) is null ? $"Run {runId} does not exist." : $"Run {runId} has no checkpoint yet (it saves one when it completes).",
                 notFound: true);
         }
@@ -91,7 +83,7 @@ public sealed class PredictionService(RunService runs, RunsOptions options) : ID
         catch (Exception e) when (e is TorchException or InvalidDataException or FileNotFoundException)
         {
             _models.TryRemove(runId, out _);
-            throw new PredictionException($"Run {runId}'s checkpoint could not be loaded: {e.Message}", notFound: false);
+            throw new RunRequestException($"Run {runId}'s checkpoint could not be loaded: {e.Message}", notFound: false);
         }
     }
 

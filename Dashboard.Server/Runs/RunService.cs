@@ -41,12 +41,37 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
                 errors["device"] = [e.Message];
             }
         }
+        if (config.StartFrom is { } from && StartFromProblem(config, from) is { } problem)
+        {
+            errors["startFrom"] = [problem];
+        }
         if (errors.Count > 0)
         {
             return new StartRunResult(null, errors);
         }
         var created = store.Create(config, DateTimeOffset.UtcNow);
         return new StartRunResult(queue.Enqueue(created), errors);
+    }
+
+    /// <summary>Why run <paramref name="from"/>'s weights cannot start this run, or null when they can.</summary>
+    private string? StartFromProblem(RunConfig config, int from)
+    {
+        if (Get(from) is not { } source)
+        {
+            return $"Run {from} does not exist.";
+        }
+        if (CheckpointFile(from) is null)
+        {
+            return $"Run {from} has no checkpoint to start from (runs save one when they complete).";
+        }
+        if (source.Config.Dataset != config.Dataset)
+        {
+            return $"Run {from} was trained on {source.Config.Dataset}, not {config.Dataset}.";
+        }
+        var layers = RunValidation.ResolveLayers(config);
+        return layers is null || RunValidation.ResolveLayers(source.Config)!.SequenceEqual(layers)
+            ? null
+            : $"Run {from} has a different network; fine-tuning needs the same layers.";
     }
 
     public StopRunResult Stop(int id) =>

@@ -1,3 +1,6 @@
+using Dashboard.Server.Training;
+using Dashboard.Shared.Runs;
+
 namespace Dashboard.Server.Runs;
 
 /// <summary>Where runs live (configuration section "Runs", e.g. Runs__Folder in the environment).</summary>
@@ -13,4 +16,8 @@ public sealed class RunsOptions
     public string RunFolder(int id) => Path.Combine(Path.GetFullPath(Folder), id.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public string CheckpointPath(int id) => Path.Combine(RunFolder(id), "model.pt");
+
+    /// <summary>Where a run saves its checkpoint and, when fine-tuning, whose weights it starts from.</summary>
+    public RunFiles FilesOf(RunRecord run) =>
+        new(CheckpointPath(run.Id), run.Config.StartFrom is { } from ? CheckpointPath(from) : null);
 }

@@ -11,15 +11,13 @@ namespace Dashboard.Server.Storage;
 public sealed class RunStore
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly string _connectionString;
+    private readonly Database _database;
 
-    public RunStore(string databasePath)
+    public RunStore(Database database)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = true }.ToString();
+        _database = database;
         using var connection = Open();
-        Execute(connection, """
-            PRAGMA journal_mode = WAL;
+        Database.Execute(connection, """
             CREATE TABLE IF NOT EXISTS runs (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 created_at TEXT NOT NULL,
@@ -167,20 +165,5 @@ public sealed class RunStore
         return result;
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        // With WAL, NORMAL keeps a committed epoch through a killed process (only an OS crash can
-        // lose the last ones) and spares the training thread an fsync per epoch. Per connection.
-        Execute(connection, "PRAGMA synchronous = NORMAL");
-        return connection;
-    }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private SqliteConnection Open() => _database.Open();
 }

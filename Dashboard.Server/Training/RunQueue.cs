@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Dashboard.Server.Torch;
-using Dashboard.Server.Training.Datasets;
 using Dashboard.Shared.Runs;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,9 +15,9 @@ public sealed class RunQueue : IHostedService, IDisposable
 {
     private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(100);
 
-    private readonly DatasetCatalog _datasets;
+    private readonly Trainer _trainer;
     private readonly IReadOnlyList<IRunListener> _listeners;
-    private readonly Func<int, string> _checkpointPath;
+    private readonly Func<RunRecord, RunFiles> _files;
     private readonly ILogger<RunQueue> _logger;
     private readonly object _gate = new();
     private readonly Dictionary<int, ActiveRun> _active = [];
@@ -39,11 +38,11 @@ public sealed class RunQueue : IHostedService, IDisposable
         public Task? Loop { get; set; }
     }
 
-    public RunQueue(DatasetCatalog datasets, IEnumerable<IRunListener> listeners, Func<int, string> checkpointPath, ILogger<RunQueue> logger)
+    public RunQueue(Trainer trainer, IEnumerable<IRunListener> listeners, Func<RunRecord, RunFiles> files, ILogger<RunQueue> logger)
     {
-        _datasets = datasets;
+        _trainer = trainer;
         _listeners = [.. listeners];
-        _checkpointPath = checkpointPath;
+        _files = files;
         _logger = logger;
     }
 
@@ -148,7 +147,7 @@ public sealed class RunQueue : IHostedService, IDisposable
         RunRecord finished;
         try
         {
-            var result = new Trainer(_datasets).Run(run.Record.Config, observer, _checkpointPath(run.Record.Id), run.Cancellation.Token);
+            var result = _trainer.Run(run.Record.Config, observer, _files(run.Record), run.Cancellation.Token);
             finished = Update(run, r => r with { Status = RunStatus.Completed, Test = result.Test, HasCheckpoint = true });
         }
         catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)

@@ -13,13 +13,22 @@ public sealed class RunConfigException(IReadOnlyDictionary<string, string[]> err
 }
 
 /// <summary>Everything a finished run produced.</summary>
-public sealed record RunResult(RunStarted Started, IReadOnlyList<EpochMetrics> Epochs, TestMetrics Test, ModelCard Card);
+public sealed record RunResult(RunStarted Started, IReadOnlyList<EpochMetrics> Epochs, TestMetrics Test, ModelCard Card, TestPredictions Predictions);
+
+/// <summary>
+/// A run's files. Checkpoint: where to save the trained weights (and, beside them, the model
+/// card and <see cref="TestPredictions.FileName"/>); null saves nothing. InitialWeights: a
+/// checkpoint whose weights start the training (fine-tuning); null starts from random weights.
+/// </summary>
+public sealed record RunFiles(string? Checkpoint, string? InitialWeights = null);
 
 /// <summary>
 /// The training loop: load the data onto the device once, then per epoch shuffle, train
 /// batch by batch, validate, and report; finally evaluate on the test set and save.
 /// </summary>
-public sealed class Trainer(DatasetCatalog datasets)
+/// <remarks><paramref name="savedSamples"/> gives a dataset's user-saved samples, added to the training
+/// part (never validation) when <see cref="RunConfig.IncludeSamples"/> is set.</remarks>
+public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? savedSamples = null)
 {
     // Larger batches allocate activations above glibc's 32 MiB mmap ceiling and run 3-10x slower here.
     private const int EvaluationBatchSize = 256;
@@ -28,7 +37,7 @@ public sealed class Trainer(DatasetCatalog datasets)
     /// Trains one run to completion on the calling thread. Cancellation is checked between
     /// batches (OperationCanceledException); completed epochs have been reported by then.
     /// </summary>
-    public RunResult Run(RunConfig config, ITrainingObserver observer, string? checkpointPath = null, CancellationToken cancellation = default)
+    public RunResult Run(RunConfig config, ITrainingObserver observer, RunFiles? files = null, CancellationToken cancellation = default)
     {
         var errors = RunValidation.Validate(config, datasets);
         if (errors.Count > 0)
@@ -44,6 +53,11 @@ public sealed class Trainer(DatasetCatalog datasets)
 
         var random = new Random(config.Seed);
         var (trainPositions, validationPositions) = Split(train.Count, config.ValidationFraction, random);
+        if (config.IncludeSamples && savedSamples?.Invoke(config.Dataset) is { Count: > 0 } samples)
+        {
+            trainPositions = [.. trainPositions, .. Enumerable.Range(train.Count, samples.Count).Select(i => (long)i)];
+            train = train.Concat(samples);
+        }
         if (config.BatchSize > trainPositions.Length)
         {
             throw new RunConfigException(new Dictionary<string, string[]>
@@ -54,6 +68,10 @@ public sealed class Trainer(DatasetCatalog datasets)
 
         TorchRuntime.ManualSeed((ulong)config.Seed);
         using var network = Network.Create(layers, device);
+        if (files?.InitialWeights is { } initial)
+        {
+            network.Load(initial);
+        }
         using var optimizer = Optimizer.Create(network, config.Optimizer, config.LearningRate, config.Momentum, config.WeightDecay);
         using var trainData = DeviceDataset.Create(train.Pixels, train.Labels, train.Shape, config.NormalizeMean, config.NormalizeStd, device);
         using var testData = DeviceDataset.Create(test.Pixels, test.Labels, test.Shape, config.NormalizeMean, config.NormalizeStd, device);
@@ -96,7 +114,7 @@ public sealed class Trainer(DatasetCatalog datasets)
         }
 
         var testClock = Stopwatch.StartNew();
-        var evaluation = network.Evaluate(testData, testIndex, EvaluationBatchSize, info.Classes.Count, withProbabilities: false);
+        var evaluation = network.Evaluate(testData, testIndex, EvaluationBatchSize, info.Classes.Count, withProbabilities: true);
         var matrix = ClassificationReport.ConfusionMatrix(evaluation.Predictions, test.Labels, info.Classes.Count);
         var testMetrics = new TestMetrics(evaluation.LossSum / test.Count, ClassificationReport.Accuracy(matrix), test.Count,
             info.Classes, matrix, ClassificationReport.PerClass(matrix, info.Classes), test.Count / testClock.Elapsed.TotalSeconds);
@@ -104,11 +122,13 @@ public sealed class Trainer(DatasetCatalog datasets)
 
         var card = new ModelCard(config.Dataset, config.Layers is null ? config.Model : "custom", layers, info.Shape, info.Classes,
             config.NormalizeMean, config.NormalizeStd, testMetrics.Accuracy, DateTimeOffset.UtcNow);
-        if (checkpointPath is not null)
+        var predictions = TestPredictions.From(evaluation, info.Classes.Count);
+        if (files?.Checkpoint is { } checkpoint)
         {
-            Checkpoint.Save(network, card, checkpointPath);
+            Checkpoint.Save(network, card, checkpoint);
+            predictions.Save(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint))!, TestPredictions.FileName));
         }
-        return new RunResult(started, epochs, testMetrics, card);
+        return new RunResult(started, epochs, testMetrics, card, predictions);
     }
 
     /// <summary>A seeded split of positions 0..count-1 into training and validation.</summary>

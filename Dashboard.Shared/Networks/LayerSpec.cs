@@ -61,6 +61,11 @@ public sealed record TensorShape(IReadOnlyList<int> Dims)
     public long Elements => Dims.Aggregate(1L, (a, d) => a * d);
 
     public override string ToString() => "(" + string.Join("x", Dims) + ")";
+
+    // Records compare lists by reference; shapes are equal when their dimensions are.
+    public bool Equals(TensorShape? other) => other is not null && Dims.SequenceEqual(other.Dims);
+
+    public override int GetHashCode() => Dims.Aggregate(17, (h, d) => h * 31 + d);
 }
 
 /// <summary>What one layer turns its input into, and how many parameters it holds.</summary>

@@ -53,4 +53,13 @@ public sealed record RunConfig
 
     /// <summary>Evaluate on at most this many test images; null for all.</summary>
     public int? TestLimit { get; init; }
+
+    /// <summary>Add the samples users saved for this dataset (Draw page) to the training images.</summary>
+    public bool IncludeSamples { get; init; }
+
+    /// <summary>
+    /// Fine-tuning: start from the weights of this completed run's checkpoint instead of random
+    /// ones. Its network must be the same as this run's; null trains from scratch.
+    /// </summary>
+    public int? StartFrom { get; init; }
 }

@@ -36,7 +36,7 @@ public sealed class PredictApiTests() : ApiTestBase(train: 200, test: 40)
     }
 
     [Theory]
-    [InlineData(783, 0.5f, "expects 784 values")]
+    [InlineData(783, 0.5f, "expected 784 values")]
     [InlineData(784, 1.5f, "must be a number in [0, 1]")]
     [InlineData(784, -0.1f, "must be a number in [0, 1]")]
     public async Task Wrong_length_or_out_of_range_pixels_get_400_saying_why(int count, float value, string message)

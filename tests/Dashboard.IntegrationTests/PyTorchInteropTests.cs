@@ -18,7 +18,7 @@ public class PyTorchInteropTests
         var catalog = new DatasetCatalog(temp.Path);
         var weights = temp.File("cnn-bn.pt");
         var config = new RunConfig { Model = "cnn-bn", Epochs = 1, BatchSize = 50, Device = "cpu", ValidationFraction = 0 };
-        var result = new Trainer(catalog).Run(config, new RecordingObserver(), weights);
+        var result = new Trainer(catalog).Run(config, new RecordingObserver(), new RunFiles(weights));
 
         var script = $$"""
             import torch, torch.nn as nn, numpy as np

@@ -135,7 +135,7 @@ public sealed class TrainerTests : IDisposable
     public void The_checkpoint_reloads_and_predicts_what_the_run_reported()
     {
         var path = _temp.File("runs/model.pt");
-        var result = new Trainer(_catalog).Run(Tiny("cnn-small", epochs: 2), new RecordingObserver(), path);
+        var result = new Trainer(_catalog).Run(Tiny("cnn-small", epochs: 2), new RecordingObserver(), new RunFiles(path));
         var (network, card) = Checkpoint.Load(path, "cpu");
         using (network)
         {

@@ -20,9 +20,17 @@ public class ComponentRenderingTests
             throw new InvalidOperationException("no JS in static rendering");
     }
 
+    private sealed class NoInspector : Dashboard.Shared.Runs.IRunInspector
+    {
+        public Dashboard.Shared.Runs.CellExamples Cell(int runId, int trueClass, int predicted, int limit) => throw new InvalidOperationException("not in this test");
+
+        public IReadOnlyList<Dashboard.Shared.Runs.TestExample> ConfidentMistakes(int runId, int limit) => throw new InvalidOperationException("not in this test");
+    }
+
     private static async Task<string> Render<T>(Dictionary<string, object?> parameters) where T : IComponent
     {
-        var services = new ServiceCollection().AddSingleton<IJSRuntime, NoJs>().BuildServiceProvider();
+        var services = new ServiceCollection().AddSingleton<IJSRuntime, NoJs>()
+            .AddSingleton<Dashboard.Shared.Runs.IRunInspector, NoInspector>().BuildServiceProvider();
         await using var renderer = new HtmlRenderer(services, NullLoggerFactory.Instance);
         return await renderer.Dispatcher.InvokeAsync(async () =>
             (await renderer.RenderComponentAsync<T>(ParameterView.FromDictionary(parameters))).ToHtmlString());
@@ -75,10 +83,30 @@ public class ComponentRenderingTests
     public async Task Confusion_matrix_renders_its_heatmap_container_and_the_normalise_toggle()
     {
         var test = new Dashboard.Shared.Runs.TestMetrics(0.1, 0.5, 4, ["a", "b"], [[1, 1], [1, 1]], [], 100);
-        var html = await Render<ConfusionMatrix>(new() { [nameof(ConfusionMatrix.Test)] = test });
+        var html = await Render<ConfusionMatrix>(new() { [nameof(ConfusionMatrix.RunId)] = 1, [nameof(ConfusionMatrix.Test)] = test });
         Assert.Contains("data-testid=\"confusion-matrix\"", html);
         Assert.Contains("data-testid=\"normalise\"", html);
         Assert.Contains("row-normalised", html);
+    }
+
+    [Fact]
+    public async Task Example_gallery_labels_each_image_with_true_and_predicted_class_and_its_top_probabilities()
+    {
+        var examples = new[]
+        {
+            new Dashboard.Shared.Runs.TestExample(7, 1, 0, [0.7f, 0.2f, 0.1f], 1, 2, 2, [0, 255, 0, 255]),
+            new Dashboard.Shared.Runs.TestExample(9, 2, 1, [0.1f, 0.6f, 0.3f], 1, 2, 2, [255, 0, 255, 0]),
+        };
+        var html = await Render<ExampleGallery>(new()
+        {
+            [nameof(ExampleGallery.Examples)] = examples,
+            [nameof(ExampleGallery.Classes)] = new[] { "zero", "one", "two" },
+        });
+        Assert.Equal(2, Count(html, "data-testid=\"grid-image\""));
+        Assert.Contains("true one → zero", html);
+        Assert.Contains("true two → one", html);
+        Assert.Contains("test image #9", html);
+        Assert.Contains("zero 70", html);
     }
 
     private static int Count(string text, string part) => (text.Length - text.Replace(part, "").Length) / part.Length;

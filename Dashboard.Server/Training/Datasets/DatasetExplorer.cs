@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Dashboard.Shared.Datasets;
+using Dashboard.Shared.Runs;
 
 namespace Dashboard.Server.Training.Datasets;
 
@@ -12,18 +13,44 @@ public sealed class DatasetExplorer(DatasetCatalog catalog) : IDatasetExplorer
 
     public DatasetOverview? Overview(string dataset)
     {
-        if (Load(dataset) is not { } data)
+        if (Data(dataset) is not { } data)
         {
             return null;
         }
         var classes = catalog.Find(dataset)!.Classes;
-        int[] Count(ImageSet set) => [.. Enumerable.Range(0, classes.Count).Select(c => set.Labels.Count(l => l == c))];
-        return new DatasetOverview(dataset, data.Train.Count, data.Test.Count, classes, Count(data.Train), Count(data.Test));
+        return new DatasetOverview(dataset, data.Train.Count, data.Test.Count, classes,
+            PerClass(data.Train.Labels, classes.Count), PerClass(data.Test.Labels, classes.Count));
+    }
+
+    public DatasetSplit? Split(RunConfig config)
+    {
+        if (Data(config.Dataset) is not { } data)
+        {
+            return null;
+        }
+        var classes = catalog.Find(config.Dataset)!.Classes;
+        var train = data.Train.Take(config.TrainLimit ?? data.Train.Count);
+        var test = data.Test.Take(config.TestLimit ?? data.Test.Count);
+        // The same seeded split the trainer makes (its first use of the run's Random).
+        var (trainPositions, validationPositions) = Trainer.Split(train.Count, config.ValidationFraction, new Random(config.Seed));
+        IReadOnlyList<int> Labels(long[] positions) => PerClass([.. positions.Select(p => train.Labels[p])], classes.Count);
+        return new DatasetSplit(config.Dataset, trainPositions.Length, validationPositions.Length, test.Count, classes,
+            Labels(trainPositions), Labels(validationPositions), PerClass(test.Labels, classes.Count));
+    }
+
+    private static int[] PerClass(byte[] labels, int classes)
+    {
+        var counts = new int[classes];
+        foreach (var label in labels)
+        {
+            counts[label]++;
+        }
+        return counts;
     }
 
     public IReadOnlyList<DatasetImage> Sample(string dataset, int count, int seed)
     {
-        if (Load(dataset) is not { } data)
+        if (Data(dataset) is not { } data)
         {
             return [];
         }
@@ -37,7 +64,8 @@ public sealed class DatasetExplorer(DatasetCatalog catalog) : IDatasetExplorer
                 train.Shape.Dims[2], train.Pixels[(i * size)..((i + 1) * size)]))];
     }
 
-    private (ImageSet Train, ImageSet Test)? Load(string dataset)
+    /// <summary>A dataset's training and test sets, read once; null when it is unknown or not installed.</summary>
+    public (ImageSet Train, ImageSet Test)? Data(string dataset)
     {
         if (catalog.Find(dataset) is not { Available: true })
         {

@@ -17,6 +17,16 @@ public sealed record ImageSet(TensorShape Shape, byte[] Pixels, byte[] Labels)
         var size = (int)Shape.Elements;
         return new ImageSet(Shape, Pixels[..(count * size)], Labels[..count]);
     }
+
+    /// <summary>This set followed by <paramref name="more"/> (same shape).</summary>
+    public ImageSet Concat(ImageSet more)
+    {
+        if (more.Shape != Shape)
+        {
+            throw new ArgumentException($"Cannot add {more.Shape} images to a set of {Shape} images.");
+        }
+        return new ImageSet(Shape, [.. Pixels, .. more.Pixels], [.. Labels, .. more.Labels]);
+    }
 }
 
 /// <summary>A dataset's files are missing, truncated or corrupt. The message names the file and the fix.</summary>

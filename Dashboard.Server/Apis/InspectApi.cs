@@ -1,0 +1,61 @@
+using Dashboard.Server.Runs;
+using Dashboard.Shared.Datasets;
+using Dashboard.Shared.Runs;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Dashboard.Server.Apis;
+
+/// <summary>A run's confusion matrix with per-class scores.</summary>
+public sealed record ConfusionResponse(int RunId, double Accuracy, int Images, IReadOnlyList<string> Classes, int[][] Matrix, IReadOnlyList<ClassMetrics> PerClass);
+
+/// <summary>Looking into a completed run: confusion matrix, the images in a cell, the surest mistakes, the data split.</summary>
+public static class InspectApi
+{
+    public static IEndpointRouteBuilder MapInspectApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/runs/{id:int}").WithTags("Runs");
+        api.MapGet("/confusion", Confusion);
+        api.MapGet("/confusion/{trueClass:int}/{predicted:int}", Cell);
+        api.MapGet("/mistakes", Mistakes);
+        api.MapGet("/split", Split);
+        return app;
+    }
+
+    private static Results<Ok<ConfusionResponse>, NotFound<ProblemDetails>> Confusion(int id, RunService runs) =>
+        runs.Get(id) switch
+        {
+            null => NotFound($"Run {id} does not exist."),
+            { Test: null } => NotFound($"Run {id} has no test results yet (it is tested when it completes)."),
+            { Test: { } t } => TypedResults.Ok(new ConfusionResponse(id, t.Accuracy, t.Images, t.Classes, t.ConfusionMatrix, t.PerClass)),
+        };
+
+    private static Results<Ok<CellExamples>, ValidationProblem, NotFound<ProblemDetails>> Cell(int id, int trueClass, int predicted, RunInspector inspector, int limit = 50) =>
+        Answer(() => inspector.Cell(id, trueClass, predicted, limit), "cell");
+
+    private static Results<Ok<IReadOnlyList<TestExample>>, ValidationProblem, NotFound<ProblemDetails>> Mistakes(int id, RunInspector inspector, int limit = 24) =>
+        Answer(() => inspector.ConfidentMistakes(id, limit), "run");
+
+    private static Results<Ok<DatasetSplit>, NotFound<ProblemDetails>> Split(int id, RunService runs, IDatasetExplorer explorer) =>
+        runs.Get(id) is not { } run ? NotFound($"Run {id} does not exist.")
+        : explorer.Split(run.Config) is { } split ? TypedResults.Ok(split)
+        : NotFound($"Run {id}'s dataset '{run.Config.Dataset}' is not installed.");
+
+    private static Results<Ok<T>, ValidationProblem, NotFound<ProblemDetails>> Answer<T>(Func<T> answer, string field)
+    {
+        try
+        {
+            return TypedResults.Ok(answer());
+        }
+        catch (RunRequestException e) when (e.NotFound)
+        {
+            return NotFound(e.Message);
+        }
+        catch (RunRequestException e)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [e.Message] });
+        }
+    }
+
+    private static NotFound<ProblemDetails> NotFound(string title) => TypedResults.NotFound(new ProblemDetails { Title = title, Status = 404 });
+}

@@ -1,0 +1,34 @@
+using Microsoft.Data.Sqlite;
+
+namespace Dashboard.Server.Storage;
+
+/// <summary>The dashboard's SQLite file (WAL mode), shared by the run and sample stores.</summary>
+public sealed class Database
+{
+    private readonly string _connectionString;
+
+    public Database(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
+        using var connection = Open();
+        Execute(connection, "PRAGMA journal_mode = WAL");
+    }
+
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        // With WAL, NORMAL keeps a committed write through a killed process (only an OS crash can
+        // lose the last ones) and spares the training thread an fsync per epoch. Per connection.
+        Execute(connection, "PRAGMA synchronous = NORMAL");
+        return connection;
+    }
+
+    public static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
