@@ -1,4 +1,7 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Dashboard.Server.Training;
+using Dashboard.Shared.Runs;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Playwright;
 
@@ -33,24 +36,58 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 }
 
-/// <summary>The real server over tiny generated MNIST-shaped data, listening on a loopback port.</summary>
+/// <summary>
+/// The real server listening on a loopback port, over tiny generated MNIST-shaped data or,
+/// with <see cref="RealData"/>, the data folder scripts/setup.sh fills.
+/// </summary>
 public sealed class RunningServer : IAsyncDisposable
 {
     private readonly TempFolder _data = new();
     private readonly TempFolder _runs = new();
     private readonly List<IBrowserContext> _contexts = [];
 
-    public RunningServer(params IRunListener[] listeners)
+    public RunningServer(params IRunListener[] listeners) : this(null, listeners) { }
+
+    private RunningServer(string? dataFolder, IRunListener[] listeners)
     {
-        SyntheticData.WriteMnistLike(_data.Path, train: 40, test: 10);
-        Factory = new DashboardFactory(_data.Path, _runs.Path, listeners);
+        if (dataFolder is null)
+        {
+            SyntheticData.WriteMnistLike(_data.Path, train: 40, test: 10);
+        }
+        Factory = new DashboardFactory(dataFolder ?? _data.Path, _runs.Path, listeners);
         Factory.UseKestrel(0);
         Factory.StartServer();
         BaseUrl = Factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');
     }
 
+    /// <summary>A server on the repository's data folder (real MNIST, installed by scripts/setup.sh).</summary>
+    public static RunningServer RealData()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Dashboard.sln")))
+        {
+            root = root.Parent;
+        }
+        var data = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Dashboard.sln not found above the test binaries."), "data");
+        if (!File.Exists(Path.Combine(data, "mnist", "train-images-idx3-ubyte")))
+        {
+            throw new InvalidOperationException($"MNIST is not in {data}: run scripts/setup.sh (scripts/test.sh does).");
+        }
+        return new RunningServer(data, []);
+    }
+
     public DashboardFactory Factory { get; }
     public string BaseUrl { get; }
+
+    /// <summary>Starts a run through the API and waits until it has finished.</summary>
+    public async Task<RunRecord> Train(object config)
+    {
+        using var client = Factory.CreateClient();
+        var response = await client.PostAsJsonAsync("/api/runs", config);
+        response.EnsureSuccessStatusCode();
+        var created = await response.Content.ReadFromJsonAsync<RunRecord>(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        return await Factory.WaitFinished(created!.Id);
+    }
 
     /// <summary>Opens a page in a fresh browser context and waits until the circuit is interactive.</summary>
     public async Task<IPage> Open(IBrowser browser, string path)

@@ -1,4 +1,4 @@
-using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using Dashboard.Shared.Runs;
 using Microsoft.Playwright;
 
@@ -6,31 +6,72 @@ namespace Dashboard.BrowserTests;
 
 public class DrawPageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
+    private static readonly object TinyCnn = new { model = "cnn-small", epochs = 1, batchSize = 8, device = "cpu" };
+
     [Fact]
     public async Task Drawing_a_stroke_with_the_mouse_shows_a_prediction_and_the_28x28_preview_and_clear_empties_it()
     {
         await using var server = new RunningServer();
-        var client = server.Factory.CreateClient();
-        var created = await (await client.PostAsJsonAsync("/api/runs", new { model = "cnn-small", epochs = 1, batchSize = 8, device = "cpu" }))
-            .Content.ReadFromJsonAsync<RunRecord>(new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
-        Assert.Equal(RunStatus.Completed, (await server.Factory.WaitFinished(created!.Id)).Status);
+        Assert.Equal(RunStatus.Completed, (await server.Train(TinyCnn)).Status);
 
         var page = await server.Open(browser.Browser, "/draw");
         await Assertions.Expect(page.GetByTestId("draw-hint")).ToHaveTextAsync("Draw a digit");
-        var canvas = (await page.GetByTestId("draw-canvas").BoundingBoxAsync())!;
-        await page.Mouse.MoveAsync(canvas.X + 140, canvas.Y + 50);
-        await page.Mouse.DownAsync();
-        for (var i = 0; i <= 20; i++)
-        {
-            await page.Mouse.MoveAsync(canvas.X + 140, canvas.Y + 50 + i * 9);
-        }
-        await page.Mouse.UpAsync();
+        await Drawing.Stroke(page, Drawing.Line(140, 50, 140, 230));
 
-        await Assertions.Expect(page.GetByTestId("predicted")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^[0-9]$"));
+        await Assertions.Expect(page.GetByTestId("predicted")).ToHaveTextAsync(new Regex(@"^[0-9]$"));
         await Assertions.Expect(page.GetByTestId("probabilities").Locator(".probability-row")).ToHaveCountAsync(10);
         await Assertions.Expect(page.GetByTestId("preview")).ToHaveAttributeAsync("data-filled", "true");
 
         await page.GetByTestId("clear").ClickAsync();
         await Assertions.Expect(page.GetByTestId("draw-hint")).ToHaveTextAsync("Draw a digit");
+    }
+
+    [Fact]
+    public async Task A_drawing_saved_with_its_right_label_is_listed_and_can_be_deleted()
+    {
+        await using var server = new RunningServer();
+        await server.Train(TinyCnn);
+        var page = await server.Open(browser.Browser, "/draw");
+        await Assertions.Expect(page.GetByTestId("sample-count")).ToHaveTextAsync("0");
+        await Drawing.Stroke(page, Drawing.Line(100, 60, 180, 220));
+        await Assertions.Expect(page.GetByTestId("predicted")).ToHaveTextAsync(new Regex(@"^[0-9]$"));
+
+        await page.GetByTestId("sample-label").SelectOptionAsync("4");
+        await page.GetByTestId("save-sample").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("sample-saved")).ToContainTextAsync("Saved as sample #1 (4)");
+        await Assertions.Expect(page.GetByTestId("sample-count")).ToHaveTextAsync("1");
+        await Assertions.Expect(page.GetByTestId("sample-grid").Locator("figcaption")).ToHaveTextAsync(["4"]);
+
+        await page.GetByTestId("delete-sample").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("sample-count")).ToHaveTextAsync("0");
+    }
+
+    [Fact]
+    public async Task An_uploaded_png_of_a_dark_digit_on_white_paper_is_classified_through_the_drawing_pipeline()
+    {
+        await using var server = new RunningServer();
+        await server.Train(TinyCnn);
+        var page = await server.Open(browser.Browser, "/draw");
+        // A photo-like picture: a black "1" on white, made by the browser itself (no image library here).
+        var dataUrl = await page.EvaluateAsync<string>("""
+            () => {
+              const c = document.createElement("canvas"); c.width = 120; c.height = 160;
+              const x = c.getContext("2d");
+              x.fillStyle = "#fff"; x.fillRect(0, 0, 120, 160);
+              x.strokeStyle = "#000"; x.lineWidth = 14; x.beginPath(); x.moveTo(60, 20); x.lineTo(60, 140); x.stroke();
+              return c.toDataURL("image/png");
+            }
+            """);
+        await page.GetByTestId("upload").SetInputFilesAsync(new FilePayload
+        {
+            Name = "one.png", MimeType = "image/png", Buffer = Convert.FromBase64String(dataUrl[(dataUrl.IndexOf(',') + 1)..]),
+        });
+        await Assertions.Expect(page.GetByTestId("predicted")).ToHaveTextAsync(new Regex(@"^[0-9]$"));
+        await Assertions.Expect(page.GetByTestId("preview")).ToHaveAttributeAsync("data-filled", "true");
+        // The picture became bright ink on the canvas: its centre column is inked, its corner is not.
+        var ink = await page.GetByTestId("draw-canvas").EvaluateAsync<int[]>(
+            "c => { const d = c.getContext('2d').getImageData(0, 0, 280, 280).data; return [d[(140 * 280 + 140) * 4 + 3], d[3]]; }");
+        Assert.True(ink[0] > 200, $"centre alpha {ink[0]}");
+        Assert.Equal(0, ink[1]);
     }
 }
