@@ -7,24 +7,15 @@
 # separate cores, so that the browsers' own rendering does not take the training's CPU, as when
 # teammates watch from their own machines.
 set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 watchers="${WATCHERS:-10}"
 rounds="${ROUNDS:-3}"
 config="${RUN_CONFIG:-{\"model\":\"cnn-bn\",\"epochs\":3,\"trainLimit\":15000,\"testLimit\":1000,\"device\":\"cpu\"\}}"
-port="${PORT:-5091}"
-runs="$(mktemp -d)"
-cd "$repo"
-(cd bench && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-dotnet build Dashboard.Server -c Release -nologo -v quiet >/dev/null
-server_pin=(); browser_pin=()
-[[ -n "${SERVER_CPUS:-}" ]] && server_pin=(taskset -c "$SERVER_CPUS")
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+browser_pin=()
 [[ -n "${BROWSER_CPUS:-}" ]] && browser_pin=(taskset -c "$BROWSER_CPUS")
-Data__Folder="${Data__Folder:-$repo/data}" Runs__Folder="$runs" \
-  "${server_pin[@]}" dotnet Dashboard.Server/bin/Release/net10.0/Dashboard.Server.dll --urls "http://127.0.0.1:$port" >"$runs/server.log" 2>&1 &
-server=$!
+start_dashboard "${PORT:-5091}" "${SERVER_CPUS:-}"
 trap 'kill $server; rm -rf "$runs"' EXIT
-for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/api/datasets" >/dev/null && break; sleep 1; done
 for _ in $(seq 1 "$rounds"); do
-  "${browser_pin[@]}" node bench/watchers.js "http://127.0.0.1:$port" 0 "$config"
-  "${browser_pin[@]}" node bench/watchers.js "http://127.0.0.1:$port" "$watchers" "$config"
+  "${browser_pin[@]}" node bench/watchers.js "$url" 0 "$config"
+  "${browser_pin[@]}" node bench/watchers.js "$url" "$watchers" "$config"
 done

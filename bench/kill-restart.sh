@@ -3,19 +3,8 @@
 # the run must come back `interrupted` with every epoch completed before the kill, and the
 # runs that were already there must be untouched. Needs MNIST (scripts/setup.sh).
 set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-port="${PORT:-5092}"
-url="http://127.0.0.1:$port"
-runs="$(mktemp -d)"
-cd "$repo"
-dotnet build Dashboard.Server -c Release -nologo -v quiet >/dev/null
-start() {
-  Data__Folder="${Data__Folder:-$repo/data}" Runs__Folder="$runs" \
-    dotnet Dashboard.Server/bin/Release/net10.0/Dashboard.Server.dll --urls "$url" >>"$runs/server.log" 2>&1 &
-  server=$!
-  for _ in $(seq 1 60); do curl -sf "$url/api/datasets" >/dev/null && return; sleep 1; done
-  echo "server did not start" >&2; exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+start() { start_dashboard "${PORT:-5092}"; }
 epochs() { curl -s "$url/api/runs/$1" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["status"], len(r["epochs"]))'; }
 post() { curl -s -X POST "$url/api/runs" -H 'content-type: application/json' -d "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }
 

@@ -1,0 +1,48 @@
+// Draws digits on /draw and reads, from the page, the time from each pen-up to its prediction
+// and 28x28 preview being drawn (draw.js records it in window.dashboardPredictLatencies).
+// Usage: node bench/draw-latency.js BASE_URL STROKES
+const { chromium } = require("playwright-core");
+const [baseUrl, strokesText] = process.argv.slice(2);
+const strokes = Number(strokesText);
+
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+};
+
+(async () => {
+  const run = await (await fetch(`${baseUrl}/api/runs`, {
+    method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "cnn-bn", epochs: 1, trainLimit: 15000, device: "cpu" }),
+  })).json();
+  for (;;) {
+    const r = await (await fetch(`${baseUrl}/api/runs/${run.id}`)).json();
+    if (r.status === "Completed") break;
+    if (!["Queued", "Running"].includes(r.status)) throw new Error(`run ended ${r.status}`);
+    await new Promise(resolve => setTimeout(resolve, 500));
+  }
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${baseUrl}/draw`);
+  await page.getByTestId("interactive").waitFor({ timeout: 60000 });
+  const box = await page.getByTestId("draw-canvas").boundingBox();
+  for (let i = 0; i < strokes; i++) {
+    await page.getByTestId("clear").click();
+    await page.getByTestId("draw-hint").waitFor();
+    const x = 90 + (i % 5) * 25;
+    await page.mouse.move(box.x + x, box.y + 50);
+    await page.mouse.down();
+    for (let s = 1; s <= 12; s++) await page.mouse.move(box.x + x + s * 2, box.y + 50 + s * 15);
+    await page.mouse.up();
+    await page.waitForFunction(n => (window.dashboardPredictLatencies ?? []).length >= n, i + 1);
+  }
+  const latencies = await page.evaluate(() => window.dashboardPredictLatencies);
+  console.log(JSON.stringify({
+    strokes: latencies.length,
+    penUpToShownMs: { p50: percentile(latencies, 50).toFixed(1), p95: percentile(latencies, 95).toFixed(1), p99: percentile(latencies, 99).toFixed(1), max: Math.max(...latencies).toFixed(1) },
+  }));
+  await browser.close();
+})().catch(e => { console.error(e); process.exit(1); });
