@@ -97,11 +97,11 @@ public class ComponentRenderingTests
             new Dashboard.Shared.Runs.TestExample(7, 1, 0, [0.7f, 0.2f, 0.1f], 1, 2, 2, [0, 255, 0, 255]),
             new Dashboard.Shared.Runs.TestExample(9, 2, 1, [0.1f, 0.6f, 0.3f], 1, 2, 2, [255, 0, 255, 0]),
         };
-        var html = await Render<ExampleGallery>(new()
+        var html = System.Net.WebUtility.HtmlDecode(await Render<ExampleGallery>(new()
         {
             [nameof(ExampleGallery.Examples)] = examples,
             [nameof(ExampleGallery.Classes)] = new[] { "zero", "one", "two" },
-        });
+        }));
         Assert.Equal(2, Count(html, "data-testid=\"grid-image\""));
         Assert.Contains("true one → zero", html);
         Assert.Contains("true two → one", html);
