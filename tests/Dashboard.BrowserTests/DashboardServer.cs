@@ -37,7 +37,7 @@ public sealed class BrowserFixture : IAsyncLifetime
 }
 
 /// <summary>
-/// The real server listening on a loopback port, over tiny generated MNIST-shaped data or,
+/// The real server listening on a loopback port, over tiny generated MNIST- and CIFAR-shaped data or,
 /// with <see cref="RealData"/>, the data folder scripts/setup.sh fills.
 /// </summary>
 public sealed class RunningServer : IAsyncDisposable
@@ -53,6 +53,7 @@ public sealed class RunningServer : IAsyncDisposable
         if (dataFolder is null)
         {
             SyntheticData.WriteMnistLike(_data.Path, train: 40, test: 10);
+            SyntheticData.WriteCifarLike(_data.Path, perBatch: 8);
         }
         Factory = new DashboardFactory(dataFolder ?? _data.Path, _runs.Path, listeners);
         Factory.UseKestrel(0);

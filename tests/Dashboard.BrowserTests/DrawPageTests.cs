@@ -74,4 +74,35 @@ public class DrawPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
         Assert.True(ink[0] > 200, $"centre alpha {ink[0]}");
         Assert.Equal(0, ink[1]);
     }
+
+    [Fact]
+    public async Task A_cifar_model_takes_an_upload_scaled_by_the_browser_to_3x32x32_instead_of_a_drawing()
+    {
+        await using var server = new RunningServer();
+        var run = await server.Train(new { dataset = "cifar10", model = "lenet", epochs = 1, batchSize = 8, device = "cpu" });
+        Assert.Equal(RunStatus.Completed, run.Status);
+        var page = await server.Open(browser.Browser, "/draw");
+        await Assertions.Expect(page.GetByTestId("draw-hint")).ToHaveTextAsync("Upload a picture");
+        await Assertions.Expect(page.GetByTestId("draw-canvas")).ToBeHiddenAsync();
+        var dataUrl = await page.EvaluateAsync<string>("""
+            () => {
+              const c = document.createElement("canvas"); c.width = 64; c.height = 48;
+              const x = c.getContext("2d");
+              x.fillStyle = "#3366cc"; x.fillRect(0, 0, 64, 48); x.fillStyle = "#cc3300"; x.fillRect(16, 12, 32, 24);
+              return c.toDataURL("image/png");
+            }
+            """);
+        await page.GetByTestId("upload").SetInputFilesAsync(new FilePayload
+        {
+            Name = "picture.png", MimeType = "image/png", Buffer = Convert.FromBase64String(dataUrl[(dataUrl.IndexOf(',') + 1)..]),
+        });
+        var classes = new[] { "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck" };
+        await Assertions.Expect(page.GetByTestId("predicted")).ToHaveTextAsync(new Regex($"^({string.Join("|", classes)})$"));
+        await Assertions.Expect(page.GetByTestId("preview")).ToHaveAttributeAsync("width", "32");
+        // The preview shows the colours the model received: the picture's red centre, blue border.
+        var centre = await page.GetByTestId("preview").EvaluateAsync<int[]>(
+            "c => [...c.getContext('2d').getImageData(16, 16, 1, 1).data.slice(0, 3), ...c.getContext('2d').getImageData(1, 1, 1, 1).data.slice(0, 3)]");
+        Assert.True(centre[0] > 150 && centre[2] < 80, $"centre {centre[0]},{centre[1]},{centre[2]}");
+        Assert.True(centre[5] > 150 && centre[3] < 100, $"corner {centre[3]},{centre[4]},{centre[5]}");
+    }
 }
