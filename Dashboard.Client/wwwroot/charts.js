@@ -11,9 +11,11 @@ function hub() {
   if (!connection) {
     const c = new signalR.HubConnectionBuilder().withUrl("/hubs/training").withAutomaticReconnect().build();
     c.on("RunHistory", run => charts.forEach(chart => chart.runId === run.id && showHistory(chart, run.epochs)));
+    // A resumed run is queued again with the epochs it keeps: redraw from those.
+    c.on("RunQueued", run => charts.forEach(chart => chart.runId === run.id && showHistory(chart, run.epochs)));
     c.on("EpochCompleted", message => charts.forEach(chart => chart.runId === message.runId && appendEpoch(chart, message.metrics)));
     // The charts need only history and epochs; the other messages are ignored (and not warned about).
-    ["RunQueued", "RunStarted", "BatchProgress", "RunCompleted", "RunFailed", "RunCancelled"].forEach(m => c.on(m, () => {}));
+    ["RunStarted", "BatchProgress", "RunCompleted", "RunFailed", "RunCancelled"].forEach(m => c.on(m, () => {}));
     // After a reconnect, history is sent again; points already drawn are skipped by epoch.
     c.onreconnected(() => new Set([...charts.values()].map(ch => ch.runId).filter(id => id != null)).forEach(id => c.invoke("FollowRun", id)));
     connection = { connection: c, started: c.start() };

@@ -1,4 +1,5 @@
 using Dashboard.Server.Runs;
+using Dashboard.Server.Security;
 using Dashboard.Shared.Runs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -8,14 +9,19 @@ namespace Dashboard.Server.Apis;
 /// <summary>/api/runs: create, list, get, stop, delete runs and download checkpoints.</summary>
 public static class RunsApi
 {
+    /// <summary>A run configuration, custom layers included, is a few KB; larger bodies are refused before they are read.</summary>
+    public const long MaxBodyBytes = 64 * 1024;
+
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/runs").WithTags("Runs");
-        api.MapPost("/", Create);
+        api.MapPost("/", Create).RequireAuthorization(OperatorAccess.Policy)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
         api.MapGet("/", List);
         api.MapGet("/{id:int}", Get);
-        api.MapPost("/{id:int}/stop", Stop);
-        api.MapDelete("/{id:int}", Delete);
+        api.MapPost("/{id:int}/stop", Stop).RequireAuthorization(OperatorAccess.Policy);
+        api.MapPost("/{id:int}/resume", Resume).RequireAuthorization(OperatorAccess.Policy);
+        api.MapDelete("/{id:int}", Delete).RequireAuthorization(OperatorAccess.Policy);
         api.MapGet("/{id:int}/checkpoint", Checkpoint);
         return app;
     }
@@ -39,6 +45,14 @@ public static class RunsApi
             StopRunResult.Stopping => TypedResults.Accepted($"/api/runs/{id}"),
             StopRunResult.NotActive => TypedResults.Conflict(new ProblemDetails { Title = $"Run {id} is not queued or running.", Status = 409 }),
             _ => NotFound(id),
+        };
+
+    private static Results<Accepted<RunRecord>, NotFound<ProblemDetails>, Conflict<ProblemDetails>> Resume(int id, RunService runs) =>
+        runs.Resume(id) switch
+        {
+            { Run: { } run } => TypedResults.Accepted($"/api/runs/{id}", run),
+            { NotFound: true } => NotFound(id),
+            var refused => TypedResults.Conflict(new ProblemDetails { Title = refused.Problem, Status = 409 }),
         };
 
     private static Results<NoContent, NotFound<ProblemDetails>, Conflict<ProblemDetails>> Delete(int id, RunService runs) =>

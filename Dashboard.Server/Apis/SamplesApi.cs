@@ -1,4 +1,5 @@
 using Dashboard.Server.Samples;
+using Dashboard.Server.Security;
 using Dashboard.Shared.Samples;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -15,8 +16,8 @@ public static class SamplesApi
     {
         var api = app.MapGroup("/api/samples").WithTags("Samples");
         api.MapGet("/", List);
-        api.MapPost("/", Save).WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
-        api.MapDelete("/{id:int}", Delete);
+        api.MapPost("/", Save).WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes)).RequireAuthorization(OperatorAccess.Policy);
+        api.MapDelete("/{id:int}", Delete).RequireAuthorization(OperatorAccess.Policy);
         app.MapGet("/api/samples.csv", Csv).WithTags("Samples");
         return app;
     }

@@ -4,6 +4,7 @@ using Dashboard.Server.Hubs;
 using Dashboard.Server.Inference;
 using Dashboard.Server.Runs;
 using Dashboard.Server.Samples;
+using Dashboard.Server.Security;
 using Dashboard.Server.Storage;
 using Dashboard.Server.Training;
 using Dashboard.Server.Training.Datasets;
@@ -38,7 +39,7 @@ public static class DashboardHostExtensions
         services.AddSingleton<RunStore>();
         services.AddSingleton<SampleStore>();
         services.AddSingleton<SampleService>();
-        services.AddSingleton<ISampleService>(sp => sp.GetRequiredService<SampleService>());
+        services.AddScoped<ISampleService, GuardedSampleService>();
         services.AddSingleton(sp => new Trainer(sp.GetRequiredService<DatasetCatalog>(), sp.GetRequiredService<SampleService>().TrainingImages));
         services.AddSingleton<RunRecorder>();
         services.AddSingleton<RunEvents>();
@@ -57,7 +58,11 @@ public static class DashboardHostExtensions
         // Stopped before the broadcaster (reverse order), which then still forwards the final events.
         services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
         services.AddSingleton<RunService>();
-        services.AddSingleton<IRunService>(sp => sp.GetRequiredService<RunService>());
+        // The pages get the guarded services (control needs the operator on a shared server);
+        // the API uses the plain ones behind the "Operator" authorization policy.
+        services.AddOperatorSecurity(builder.Configuration);
+        services.AddScoped<IOperatorGate, OperatorGate>();
+        services.AddScoped<IRunService, GuardedRunService>();
         services.AddSingleton<PredictionService>();
         services.AddSingleton<IDigitClassifier>(sp => sp.GetRequiredService<PredictionService>());
         services.AddSingleton<RunInspector>();
@@ -82,6 +87,8 @@ public static class DashboardHostExtensions
             StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapCatalogApi();
@@ -89,6 +96,7 @@ public static class DashboardHostExtensions
         app.MapPredictApi();
         app.MapInspectApi();
         app.MapSamplesApi();
+        app.MapOperatorLogin();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode()

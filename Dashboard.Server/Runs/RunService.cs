@@ -11,6 +11,8 @@ namespace Dashboard.Server.Runs;
 public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog datasets, RunsOptions options, RunEvents events, TrainingBroadcaster broadcaster)
     : IRunService
 {
+    private readonly object _arrival = new();
+
     public event Action<RunRecord>? RunChanged
     {
         add => events.RunChanged += value;
@@ -49,8 +51,46 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
         {
             return new StartRunResult(null, errors);
         }
-        var created = store.Create(config, DateTimeOffset.UtcNow);
-        return new StartRunResult(queue.Enqueue(created), errors);
+        // One at a time: runs are queued in the order their ids were given (arrival order).
+        lock (_arrival)
+        {
+            var created = store.Create(config, DateTimeOffset.UtcNow);
+            return new StartRunResult(queue.Enqueue(created), errors);
+        }
+    }
+
+    public ResumeRunResult Resume(int id)
+    {
+        lock (_arrival)
+        {
+            if (store.Get(id) is not { } run)
+            {
+                return new ResumeRunResult(null, $"Run {id} does not exist.", NotFound: true);
+            }
+            if (queue.Find(id) is not null || run.Status is not (RunStatus.Interrupted or RunStatus.Cancelled or RunStatus.Failed))
+            {
+                return new ResumeRunResult(null, $"Run {id} is {run.Status.ToString().ToLowerInvariant()}; only interrupted, cancelled or failed runs can be resumed.");
+            }
+            if (run.Status == RunStatus.Failed && datasets.Find(run.Config.Dataset) is { Available: false } missing)
+            {
+                return new ResumeRunResult(null, missing.Problem);
+            }
+            var checkpoint = options.CheckpointPath(id);
+            var saved = File.Exists(checkpoint) ? Checkpoint.ReadCard(checkpoint)?.Epochs ?? 0 : 0;
+            var keep = Math.Min(saved, run.Epochs.Count);
+            if (keep == 0 && Directory.Exists(options.RunFolder(id)))
+            {
+                Directory.Delete(options.RunFolder(id), recursive: true); // nothing to continue from: start over
+            }
+            store.TruncateEpochs(id, keep);
+            var queued = run with
+            {
+                Status = RunStatus.Queued, Epochs = [.. run.Epochs.Take(keep)], Error = null, Test = null,
+                StartedAt = null, FinishedAt = null, HasCheckpoint = false,
+            };
+            store.Update(queued);
+            return new ResumeRunResult(queue.Enqueue(queued), null);
+        }
     }
 
     /// <summary>Why run <paramref name="from"/>'s weights cannot start this run, or null when they can.</summary>

@@ -17,7 +17,10 @@ public sealed class RunsOptions
 
     public string CheckpointPath(int id) => Path.Combine(RunFolder(id), "model.pt");
 
-    /// <summary>Where a run saves its checkpoint and, when fine-tuning, whose weights it starts from.</summary>
+    /// <summary>
+    /// Where a run saves its checkpoint and, when fine-tuning, whose weights it starts from. A run
+    /// always continues from its own checkpoint when one exists: only a resumed run has one.
+    /// </summary>
     public RunFiles FilesOf(RunRecord run) =>
-        new(CheckpointPath(run.Id), run.Config.StartFrom is { } from ? CheckpointPath(from) : null);
+        new(CheckpointPath(run.Id), run.Config.StartFrom is { } from ? CheckpointPath(from) : null, Resume: true);
 }

@@ -81,6 +81,17 @@ public sealed class RunStore
         command.ExecuteNonQuery();
     }
 
+    /// <summary>Drops a run's epochs after the first <paramref name="keep"/> (a resume redoes them).</summary>
+    public void TruncateEpochs(int runId, int keep)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM epochs WHERE run_id = $run AND epoch > $keep";
+        command.Parameters.AddWithValue("$run", runId);
+        command.Parameters.AddWithValue("$keep", keep);
+        command.ExecuteNonQuery();
+    }
+
     public RunRecord? Get(int id) => Query("WHERE r.id = $id", ("$id", id)).FirstOrDefault();
 
     /// <summary>Every run, newest first.</summary>

@@ -74,6 +74,12 @@ internal static partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "dt_optim_set_lr")]
     internal static partial int OptimSetLr(OptimizerHandle optim, double lr);
 
+    [LibraryImport(Library, EntryPoint = "dt_optim_save", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int OptimSave(OptimizerHandle optim, string path);
+
+    [LibraryImport(Library, EntryPoint = "dt_optim_load", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int OptimLoad(OptimizerHandle optim, string path);
+
     [LibraryImport(Library, EntryPoint = "dt_train_batches")]
     internal static partial int TrainBatches(NetHandle net, OptimizerHandle optim, DataHandle data, IndexHandle index,
         long start, int batchSize, int batches, out double lossSum, out long correct, out long samples);

@@ -169,5 +169,10 @@ public sealed class Optimizer : IDisposable
 
     public void SetLearningRate(double learningRate) => TorchException.Check(NativeMethods.OptimSetLr(Handle, learningRate));
 
+    /// <summary>Writes the optimizer's state (moments, momentum buffers) for a later resume.</summary>
+    public void Save(string path) => TorchException.Check(NativeMethods.OptimSave(Handle, path));
+
+    public void Load(string path) => TorchException.Check(NativeMethods.OptimLoad(Handle, path));
+
     public void Dispose() => Handle.Dispose();
 }

@@ -6,7 +6,9 @@ namespace Dashboard.Server.Training;
 
 /// <summary>
 /// A saved model: NAME.pt holds the weights (torch::save; PyTorch reads it with
-/// torch.jit.load(path).state_dict()), NAME.json the <see cref="ModelCard"/> needed to rebuild it.
+/// torch.jit.load(path).state_dict()), NAME.json the <see cref="ModelCard"/> needed to rebuild it,
+/// and NAME.optimizer.pt the optimizer's state for resuming. Each file is written beside its
+/// place and renamed over it, so a killed process leaves the previous checkpoint whole.
 /// </summary>
 public static class Checkpoint
 {
@@ -14,11 +16,37 @@ public static class Checkpoint
 
     public static string CardPath(string weightsPath) => Path.ChangeExtension(weightsPath, ".json");
 
-    public static void Save(Network network, ModelCard card, string weightsPath)
+    public static string OptimizerPath(string weightsPath) => Path.ChangeExtension(weightsPath, ".optimizer.pt");
+
+    public static void Save(Network network, ModelCard card, string weightsPath, Optimizer? optimizer = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(weightsPath))!);
-        network.Save(weightsPath);
-        File.WriteAllText(CardPath(weightsPath), JsonSerializer.Serialize(card, Json));
+        Replace(weightsPath, network.Save);
+        if (optimizer is not null)
+        {
+            Replace(OptimizerPath(weightsPath), optimizer.Save);
+        }
+        Replace(CardPath(weightsPath), path => File.WriteAllText(path, JsonSerializer.Serialize(card, Json)));
+    }
+
+    /// <summary>The card alone (null when missing or unreadable), e.g. to learn how many epochs a checkpoint holds.</summary>
+    public static ModelCard? ReadCard(string weightsPath)
+    {
+        try
+        {
+            return File.Exists(CardPath(weightsPath)) ? JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(CardPath(weightsPath)), Json) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static void Replace(string path, Action<string> write)
+    {
+        var temporary = path + ".tmp";
+        write(temporary);
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>Rebuilds the network from the card and loads the weights onto <paramref name="device"/>.</summary>

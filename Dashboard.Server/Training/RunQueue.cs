@@ -144,24 +144,32 @@ public sealed class RunQueue : IHostedService, IDisposable
     private void Execute(ActiveRun run)
     {
         var observer = new Forwarder(this, run);
+        var files = _files(run.Record);
+        // Every ending keeps the last completed epoch's checkpoint, if one was written.
+        bool Saved() => files.Checkpoint is { } path && File.Exists(path);
         RunRecord finished;
         try
         {
-            var result = _trainer.Run(run.Record.Config, observer, _files(run.Record), run.Cancellation.Token);
+            var result = _trainer.Run(run.Record.Config, observer, files, run.Cancellation.Token);
             finished = Update(run, r => r with { Status = RunStatus.Completed, Test = result.Test, HasCheckpoint = true });
         }
         catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
         {
-            finished = Update(run, r => r with { Status = RunStatus.Interrupted, Error = "The server stopped before this run finished." });
+            finished = Update(run, r => r with { Status = RunStatus.Interrupted, Error = "The server stopped before this run finished.", HasCheckpoint = Saved() });
         }
         catch (OperationCanceledException)
         {
-            finished = Update(run, r => r with { Status = RunStatus.Cancelled });
+            finished = Update(run, r => r with { Status = RunStatus.Cancelled, HasCheckpoint = Saved() });
+        }
+        catch (RunDivergedException e)
+        {
+            _logger.LogWarning("Run {RunId} diverged at epoch {Epoch}, batch {Batch}", run.Record.Id, e.Epoch, e.Batch);
+            finished = Update(run, r => r with { Status = RunStatus.Diverged, Error = e.Message, HasCheckpoint = Saved() });
         }
         catch (Exception e)
         {
             _logger.LogWarning(e, "Run {RunId} failed", run.Record.Id);
-            finished = Update(run, r => r with { Status = RunStatus.Failed, Error = e.Message });
+            finished = Update(run, r => r with { Status = RunStatus.Failed, Error = e.Message, HasCheckpoint = Saved() });
         }
         lock (_gate)
         {

@@ -16,11 +16,21 @@ public sealed class RunConfigException(IReadOnlyDictionary<string, string[]> err
 public sealed record RunResult(RunStarted Started, IReadOnlyList<EpochMetrics> Epochs, TestMetrics Test, ModelCard Card, TestPredictions Predictions);
 
 /// <summary>
-/// A run's files. Checkpoint: where to save the trained weights (and, beside them, the model
-/// card and <see cref="TestPredictions.FileName"/>); null saves nothing. InitialWeights: a
-/// checkpoint whose weights start the training (fine-tuning); null starts from random weights.
+/// A run's files. Checkpoint: where to save the weights after every epoch (and, beside them,
+/// the model card, the optimizer state and, at the end, <see cref="TestPredictions.FileName"/>);
+/// null saves nothing. InitialWeights: a checkpoint whose weights start the training
+/// (fine-tuning); null starts from random weights. Resume: continue from the epochs already in
+/// Checkpoint (weights, optimizer state and the shuffle order) instead of starting over.
 /// </summary>
-public sealed record RunFiles(string? Checkpoint, string? InitialWeights = null);
+public sealed record RunFiles(string? Checkpoint, string? InitialWeights = null, bool Resume = false);
+
+/// <summary>The loss became NaN or infinite at this epoch and batch; the run cannot go on.</summary>
+public sealed class RunDivergedException(int epoch, int batch, double loss)
+    : Exception($"The loss diverged ({loss}) at epoch {epoch}, batch {batch}; the checkpoint of the last completed epoch is kept. Try a smaller learning rate.")
+{
+    public int Epoch { get; } = epoch;
+    public int Batch { get; } = batch;
+}
 
 /// <summary>
 /// The training loop: load the data onto the device once, then per epoch shuffle, train
@@ -68,11 +78,25 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
 
         TorchRuntime.ManualSeed((ulong)config.Seed);
         using var network = Network.Create(layers, device);
-        if (files?.InitialWeights is { } initial)
+        using var optimizer = Optimizer.Create(network, config.Optimizer, config.LearningRate, config.Momentum, config.WeightDecay);
+        var done = ResumedEpochs(config, files);
+        if (done > 0)
+        {
+            network.Load(files!.Checkpoint!);
+            if (File.Exists(Checkpoint.OptimizerPath(files.Checkpoint!)))
+            {
+                optimizer.Load(Checkpoint.OptimizerPath(files.Checkpoint!));
+            }
+            TorchRuntime.ManualSeed((ulong)config.Seed + (ulong)done);
+            for (var e = 1; e <= done; e++)
+            {
+                random.Shuffle(trainPositions); // the orders the finished epochs drew
+            }
+        }
+        else if (files?.InitialWeights is { } initial)
         {
             network.Load(initial);
         }
-        using var optimizer = Optimizer.Create(network, config.Optimizer, config.LearningRate, config.Momentum, config.WeightDecay);
         using var trainData = DeviceDataset.Create(train.Pixels, train.Labels, train.Shape, config.NormalizeMean, config.NormalizeStd, device);
         using var testData = DeviceDataset.Create(test.Pixels, test.Labels, test.Shape, config.NormalizeMean, config.NormalizeStd, device);
         using var validationIndex = DeviceIndex.Create(validationPositions, device);
@@ -83,8 +107,10 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
             trainPositions.Length, validationPositions.Length, test.Count, batches);
         observer.OnStarted(started);
 
+        var card = new ModelCard(config.Dataset, config.Layers is null ? config.Model : "custom", layers, info.Shape, info.Classes,
+            config.NormalizeMean, config.NormalizeStd, null, DateTimeOffset.UtcNow);
         var epochs = new List<EpochMetrics>();
-        for (var epoch = 1; epoch <= config.Epochs; epoch++)
+        for (var epoch = done + 1; epoch <= config.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
             random.Shuffle(trainPositions);
@@ -95,6 +121,10 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
             {
                 cancellation.ThrowIfCancellationRequested();
                 var stats = network.TrainBatches(optimizer, trainData, order, (long)batch * config.BatchSize, config.BatchSize, 1);
+                if (!double.IsFinite(stats.LossSum))
+                {
+                    throw new RunDivergedException(epoch, batch + 1, stats.LossSum / Math.Max(1, stats.Samples));
+                }
                 lossSum += stats.LossSum;
                 correct += stats.Correct;
                 seen += stats.Samples;
@@ -111,6 +141,11 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
                 clock.Elapsed.TotalSeconds, seen / trainSeconds, config.LearningRate, DateTimeOffset.UtcNow);
             epochs.Add(metrics);
             observer.OnEpoch(metrics);
+            // After the epoch is reported (and stored): a resume redoes at most this one epoch.
+            if (files?.Checkpoint is { } path)
+            {
+                Checkpoint.Save(network, card with { Epochs = epoch, SavedAt = DateTimeOffset.UtcNow }, path, optimizer);
+            }
         }
 
         var testClock = Stopwatch.StartNew();
@@ -120,16 +155,21 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
             info.Classes, matrix, ClassificationReport.PerClass(matrix, info.Classes), test.Count / testClock.Elapsed.TotalSeconds);
         observer.OnCompleted(testMetrics);
 
-        var card = new ModelCard(config.Dataset, config.Layers is null ? config.Model : "custom", layers, info.Shape, info.Classes,
-            config.NormalizeMean, config.NormalizeStd, testMetrics.Accuracy, DateTimeOffset.UtcNow);
+        card = card with { TestAccuracy = testMetrics.Accuracy, SavedAt = DateTimeOffset.UtcNow, Epochs = config.Epochs };
         var predictions = TestPredictions.From(evaluation, info.Classes.Count);
         if (files?.Checkpoint is { } checkpoint)
         {
-            Checkpoint.Save(network, card, checkpoint);
+            Checkpoint.Save(network, card, checkpoint, optimizer);
             predictions.Save(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint))!, TestPredictions.FileName));
         }
         return new RunResult(started, epochs, testMetrics, card, predictions);
     }
+
+    /// <summary>How many epochs a resumed run's checkpoint already holds (0 when not resuming or none).</summary>
+    private static int ResumedEpochs(RunConfig config, RunFiles? files) =>
+        files is { Resume: true, Checkpoint: { } path } && File.Exists(path) && Checkpoint.ReadCard(path)?.Epochs is > 0 and int epochs
+            ? Math.Min(epochs, config.Epochs)
+            : 0;
 
     /// <summary>A seeded split of positions 0..count-1 into training and validation.</summary>
     public static (long[] Train, long[] Validation) Split(int count, double validationFraction, Random random)

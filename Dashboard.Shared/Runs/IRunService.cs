@@ -14,21 +14,39 @@ public enum StopRunResult
     NotFound,
     NotActive,
     Stopping,
+
+    /// <summary>Only the operator may stop runs on this server.</summary>
+    Forbidden,
 }
+
+/// <summary>The resumed run (queued again), or why it cannot be resumed.</summary>
+public sealed record ResumeRunResult(RunRecord? Run, string? Problem, bool NotFound = false);
 
 public enum DeleteRunResult
 {
     NotFound,
     Active,
     Deleted,
+
+    /// <summary>Only the operator may delete runs on this server.</summary>
+    Forbidden,
 }
 
-/// <summary>Starting, stopping, listing and deleting runs. The pages and the HTTP API both use it.</summary>
+/// <summary>
+/// Starting, stopping, listing and deleting runs. The pages and the HTTP API both use it; the
+/// pages' instance refuses control actions to anyone but the operator on a shared server.
+/// </summary>
 public interface IRunService
 {
     StartRunResult Start(RunConfig config);
     StopRunResult Stop(int id);
     DeleteRunResult Delete(int id);
+
+    /// <summary>
+    /// Queues an interrupted, cancelled or failed run again: it continues from its last
+    /// checkpoint, keeping the epochs before it, up to its configured epoch count.
+    /// </summary>
+    ResumeRunResult Resume(int id);
     RunRecord? Get(int id);
 
     /// <summary>Every run, newest first, active ones with their live state.</summary>

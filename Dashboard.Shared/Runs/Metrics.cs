@@ -62,7 +62,8 @@ public sealed record TestMetrics(
 
 /// <summary>
 /// What a checkpoint needs besides its weights to be used again: the network, the data it
-/// expects and how inputs are normalised. Saved as JSON beside the .pt file.
+/// expects and how inputs are normalised. Saved as JSON beside the .pt file. Epochs: how many
+/// epochs the weights have been trained (a resumed run continues after them).
 /// </summary>
 public sealed record ModelCard(
     string Dataset,
@@ -73,4 +74,5 @@ public sealed record ModelCard(
     double NormalizeMean,
     double NormalizeStd,
     double? TestAccuracy,
-    DateTimeOffset SavedAt);
+    DateTimeOffset SavedAt,
+    int? Epochs = null);

@@ -13,6 +13,9 @@ public enum RunStatus
 
     /// <summary>The server stopped while the run was training; its completed epochs are kept.</summary>
     Interrupted,
+
+    /// <summary>The loss became NaN or infinite; Error says at which epoch and batch. The last good epoch's checkpoint is kept.</summary>
+    Diverged,
 }
 
 /// <summary>

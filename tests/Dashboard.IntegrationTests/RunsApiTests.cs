@@ -90,7 +90,7 @@ public sealed class RunsApiTests() : ApiTestBase(train: 200, test: 50)
         var running = await (await client.PostAsJsonAsync("/api/runs", Tiny(epochs: 5))).Content.ReadFromJsonAsync<RunRecord>(Json);
         var queued = await (await client.PostAsJsonAsync("/api/runs", Tiny())).Content.ReadFromJsonAsync<RunRecord>(Json);
         Assert.True(gate.WaitReached(TimeSpan.FromMinutes(1)));
-        Assert.Equal(1, factory.Services.GetRequiredService<IRunService>().Get(queued!.Id)!.QueuePosition);
+        Assert.Equal(1, factory.Services.GetRequiredService<Dashboard.Server.Runs.RunService>().Get(queued!.Id)!.QueuePosition);
 
         Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/api/runs/{queued.Id}/stop", null)).StatusCode);
         Assert.Equal(RunStatus.Cancelled, (await factory.WaitFinished(queued.Id)).Status);

@@ -68,6 +68,11 @@ DT_EXPORT dt_optim* dt_optim_create(dt_net* net, int32_t kind, double lr, double
                                     double weight_decay);
 DT_EXPORT void dt_optim_free(dt_optim* optim);
 DT_EXPORT int32_t dt_optim_set_lr(dt_optim* optim, double lr);
+/* The optimizer's state (Adam's moments, SGD's momentum buffers) to and from a file, so a
+   resumed run continues where it stopped. Loading needs an optimizer of the same kind over
+   the same network. */
+DT_EXPORT int32_t dt_optim_save(dt_optim* optim, const char* path);
+DT_EXPORT int32_t dt_optim_load(dt_optim* optim, const char* path);
 
 // Trains `batches` batches of up to batch_size samples taken from index positions
 // [start, ...). Sums the per-sample loss and the number correct over those batches; the

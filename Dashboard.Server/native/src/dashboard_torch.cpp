@@ -24,6 +24,7 @@ struct dt_index {
 
 struct dt_optim {
   std::unique_ptr<torch::optim::Optimizer> optimizer;
+  torch::Device device;
 };
 
 namespace {
@@ -211,11 +212,11 @@ dt_optim* dt_optim_create(dt_net* net, int32_t kind, double lr, double momentum,
   auto params = net->module->parameters();
   if (kind == DT_SGD) {
     return new dt_optim{std::make_unique<torch::optim::SGD>(
-        params, torch::optim::SGDOptions(lr).momentum(momentum).weight_decay(weight_decay))};
+        params, torch::optim::SGDOptions(lr).momentum(momentum).weight_decay(weight_decay)), net->device};
   }
   if (kind == DT_ADAM) {
     return new dt_optim{std::make_unique<torch::optim::Adam>(
-        params, torch::optim::AdamOptions(lr).weight_decay(weight_decay))};
+        params, torch::optim::AdamOptions(lr).weight_decay(weight_decay)), net->device};
   }
   TORCH_CHECK(false, "unknown optimizer kind ", kind);
   DT_CATCH(nullptr)
@@ -229,6 +230,24 @@ int32_t dt_optim_set_lr(dt_optim* optim, double lr) {
   for (auto& group : optim->optimizer->param_groups()) {
     group.options().set_lr(lr);
   }
+  return 0;
+  DT_CATCH(-1)
+}
+
+int32_t dt_optim_save(dt_optim* optim, const char* path) {
+  DT_TRY
+  torch::serialize::OutputArchive archive;
+  optim->optimizer->save(archive);
+  archive.save_to(path);
+  return 0;
+  DT_CATCH(-1)
+}
+
+int32_t dt_optim_load(dt_optim* optim, const char* path) {
+  DT_TRY
+  torch::serialize::InputArchive archive;
+  archive.load_from(path, optim->device);
+  optim->optimizer->load(archive);
   return 0;
   DT_CATCH(-1)
 }

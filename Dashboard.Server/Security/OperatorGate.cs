@@ -1,0 +1,62 @@
+using Dashboard.Server.Runs;
+using Dashboard.Server.Samples;
+using Dashboard.Shared.Platform;
+using Dashboard.Shared.Runs;
+using Dashboard.Shared.Samples;
+using Microsoft.AspNetCore.Components.Authorization;
+
+namespace Dashboard.Server.Security;
+
+/// <summary>The operator rule for one Blazor circuit, from the user its connection authenticated as.</summary>
+public sealed class OperatorGate(AuthenticationStateProvider authentication, OperatorAccess access) : IOperatorGate
+{
+    public const string Refusal = "Only the operator may do this on a shared server: log in on /login.";
+
+    // A circuit's authentication state is known when it starts; until then nobody is the operator.
+    public bool MayControl => access.MayControl(
+        authentication.GetAuthenticationStateAsync() is { IsCompletedSuccessfully: true } state ? state.Result.User : null);
+
+    public bool Protected => access.Protected;
+}
+
+/// <summary>The run service as the pages see it: control actions pass the operator gate first.</summary>
+public sealed class GuardedRunService(RunService runs, IOperatorGate gate) : IRunService
+{
+    public event Action<RunRecord>? RunChanged
+    {
+        add => runs.RunChanged += value;
+        remove => runs.RunChanged -= value;
+    }
+
+    public event Action<RunBatch>? BatchProgressed
+    {
+        add => runs.BatchProgressed += value;
+        remove => runs.BatchProgressed -= value;
+    }
+
+    public StartRunResult Start(RunConfig config) =>
+        gate.MayControl ? runs.Start(config) : new StartRunResult(null, new Dictionary<string, string[]> { ["operator"] = [OperatorGate.Refusal] });
+
+    public StopRunResult Stop(int id) => gate.MayControl ? runs.Stop(id) : StopRunResult.Forbidden;
+
+    public DeleteRunResult Delete(int id) => gate.MayControl ? runs.Delete(id) : DeleteRunResult.Forbidden;
+
+    public ResumeRunResult Resume(int id) => gate.MayControl ? runs.Resume(id) : new ResumeRunResult(null, OperatorGate.Refusal);
+
+    public RunRecord? Get(int id) => runs.Get(id);
+
+    public IReadOnlyList<RunRecord> List() => runs.List();
+
+    public IReadOnlyList<RunRecord> Active() => runs.Active();
+}
+
+/// <summary>The sample service as the pages see it: saving and deleting pass the operator gate first.</summary>
+public sealed class GuardedSampleService(SampleService samples, IOperatorGate gate) : ISampleService
+{
+    public IReadOnlyList<SavedSample> List(string dataset) => samples.List(dataset);
+
+    public SaveSampleResult Save(NewSample sample) =>
+        gate.MayControl ? samples.Save(sample) : new SaveSampleResult(null, new Dictionary<string, string[]> { ["operator"] = [OperatorGate.Refusal] });
+
+    public bool Delete(int id) => gate.MayControl && samples.Delete(id);
+}
