@@ -1,5 +1,6 @@
 using Dashboard.Server.Apis;
 using Dashboard.Server.Components;
+using Dashboard.Server.Health;
 using Dashboard.Server.Hubs;
 using Dashboard.Server.Inference;
 using Dashboard.Server.Runs;
@@ -50,6 +51,7 @@ public static class DashboardHostExtensions
         services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<RunRecorder>());
         services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<TrainingBroadcaster>());
         services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<RunEvents>());
+        services.AddSingleton<IRunListener, RunLog>();
         services.AddSingleton(sp => new RunQueue(
             sp.GetRequiredService<Trainer>(),
             sp.GetServices<IRunListener>(),
@@ -69,13 +71,24 @@ public static class DashboardHostExtensions
         services.AddSingleton<IRunInspector>(sp => sp.GetRequiredService<RunInspector>());
 
         services.AddSignalR();
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+        {
+            // A storage fault is the server's, not the client's, but it says what is wrong (never a bare 500).
+            if (c.Exception is { } e && IsStorageFault(e))
+            {
+                c.ProblemDetails.Title = $"Storage is unavailable: {e.Message}";
+            }
+        });
+        services.AddDashboardHealthChecks();
         // The Draw page sends its 280x280 canvas (78 KB) over the circuit; the default limit is 32 KB.
         services.AddRazorComponents().AddInteractiveServerComponents()
             .AddHubOptions(o => o.MaximumReceiveMessageSize = 128 * 1024);
         services.AddRadzenComponents();
         return builder;
     }
+
+    /// <summary>The database or the runs folder cannot be read or written (full or read-only disk, a locked or missing file).</summary>
+    public static bool IsStorageFault(Exception e) => e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException;
 
     public static WebApplication UseDashboard(this WebApplication app)
     {
@@ -84,7 +97,12 @@ public static class DashboardHostExtensions
         // Unreadable request bodies (malformed JSON, wrong types) are the client's error: 400, not 500.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            StatusCodeSelector = e => e switch
+            {
+                BadHttpRequestException bad => bad.StatusCode,
+                _ when IsStorageFault(e) => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            },
         });
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -97,6 +115,7 @@ public static class DashboardHostExtensions
         app.MapInspectApi();
         app.MapSamplesApi();
         app.MapOperatorLogin();
+        app.MapDashboardHealthChecks();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode()

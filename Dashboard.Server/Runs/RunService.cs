@@ -8,7 +8,8 @@ using Dashboard.Shared.Runs;
 namespace Dashboard.Server.Runs;
 
 /// <summary>The one place that starts, stops, lists and deletes runs, for the pages and the API.</summary>
-public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog datasets, RunsOptions options, RunEvents events, TrainingBroadcaster broadcaster)
+public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog datasets, DatasetExplorer explorer, RunsOptions options,
+    RunEvents events, TrainingBroadcaster broadcaster)
     : IRunService
 {
     private readonly object _arrival = new();
@@ -42,6 +43,10 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
             {
                 errors["device"] = [e.Message];
             }
+        }
+        if (errors.Count == 0 && explorer.Split(config) is { } split && config.BatchSize > split.Train)
+        {
+            errors["batchSize"] = [$"must not exceed the {split.Train} training images after the split, got {config.BatchSize}."];
         }
         if (config.StartFrom is { } from && StartFromProblem(config, from) is { } problem)
         {

@@ -34,14 +34,41 @@ public sealed class GuardedRunService(RunService runs, IOperatorGate gate) : IRu
         remove => runs.BatchProgressed -= value;
     }
 
-    public StartRunResult Start(RunConfig config) =>
-        gate.MayControl ? runs.Start(config) : new StartRunResult(null, new Dictionary<string, string[]> { ["operator"] = [OperatorGate.Refusal] });
+    public StartRunResult Start(RunConfig config)
+    {
+        if (!gate.MayControl)
+        {
+            return new StartRunResult(null, new Dictionary<string, string[]> { ["operator"] = [OperatorGate.Refusal] });
+        }
+        try
+        {
+            return runs.Start(config);
+        }
+        catch (Exception e) when (Hosting.DashboardHostExtensions.IsStorageFault(e))
+        {
+            return new StartRunResult(null, new Dictionary<string, string[]> { ["storage"] = [e.Message] });
+        }
+    }
 
     public StopRunResult Stop(int id) => gate.MayControl ? runs.Stop(id) : StopRunResult.Forbidden;
 
     public DeleteRunResult Delete(int id) => gate.MayControl ? runs.Delete(id) : DeleteRunResult.Forbidden;
 
-    public ResumeRunResult Resume(int id) => gate.MayControl ? runs.Resume(id) : new ResumeRunResult(null, OperatorGate.Refusal);
+    public ResumeRunResult Resume(int id)
+    {
+        if (!gate.MayControl)
+        {
+            return new ResumeRunResult(null, OperatorGate.Refusal);
+        }
+        try
+        {
+            return runs.Resume(id);
+        }
+        catch (Exception e) when (Hosting.DashboardHostExtensions.IsStorageFault(e))
+        {
+            return new ResumeRunResult(null, $"Storage is unavailable: {e.Message}");
+        }
+    }
 
     public RunRecord? Get(int id) => runs.Get(id);
 

@@ -9,11 +9,15 @@ public sealed class Database
 
     public Database(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        Path = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
         using var connection = Open();
         Execute(connection, "PRAGMA journal_mode = WAL");
     }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
 
     public SqliteConnection Open()
     {

@@ -82,10 +82,17 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
         var done = ResumedEpochs(config, files);
         if (done > 0)
         {
-            network.Load(files!.Checkpoint!);
-            if (File.Exists(Checkpoint.OptimizerPath(files.Checkpoint!)))
+            try
             {
-                optimizer.Load(Checkpoint.OptimizerPath(files.Checkpoint!));
+                network.Load(files!.Checkpoint!);
+                if (File.Exists(Checkpoint.OptimizerPath(files.Checkpoint!)))
+                {
+                    optimizer.Load(Checkpoint.OptimizerPath(files.Checkpoint!));
+                }
+            }
+            catch (TorchException e)
+            {
+                throw new InvalidDataException($"The checkpoint to resume from ({files!.Checkpoint}) cannot be read; delete the run or start a new one. libtorch said: {e.Message}");
             }
             TorchRuntime.ManualSeed((ulong)config.Seed + (ulong)done);
             for (var e = 1; e <= done; e++)

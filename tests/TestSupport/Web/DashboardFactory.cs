@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Dashboard.Tests.Support;
 
@@ -12,10 +13,21 @@ namespace Dashboard.Tests.Support;
 /// </summary>
 public sealed class DashboardFactory(string dataFolder, string runsFolder, params IRunListener[] listeners) : WebApplicationFactory<Program>
 {
+    /// <summary>More configuration, e.g. Security:RequireOperator.</summary>
+    public Dictionary<string, string> Settings { get; init; } = [];
+
+    /// <summary>Every log message the server wrote, formatted.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Data:Folder", dataFolder);
         builder.UseSetting("Runs:Folder", runsFolder);
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+        builder.ConfigureLogging(logging => logging.AddProvider(new CollectingLoggerProvider(Logs)));
         builder.ConfigureTestServices(services =>
         {
             foreach (var listener in listeners)
@@ -50,4 +62,23 @@ public sealed class EpochGate(int epoch) : IRunListener, IDisposable
     public void Release() => _released.Set();
 
     public void Dispose() => _released.Set();
+}
+
+/// <summary>Keeps every log line, so tests can check what the server did (and did not) write.</summary>
+public sealed class CollectingLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILoggerProvider
+{
+    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(categoryName, lines);
+
+    public void Dispose() { }
+
+    private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+    }
 }
