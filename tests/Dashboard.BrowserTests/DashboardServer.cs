@@ -48,14 +48,14 @@ public sealed class RunningServer : IAsyncDisposable
 
     public RunningServer(params IRunListener[] listeners) : this(null, listeners) { }
 
-    private RunningServer(string? dataFolder, IRunListener[] listeners)
+    private RunningServer(string? dataFolder, IRunListener[] listeners, Dictionary<string, string>? settings = null)
     {
         if (dataFolder is null)
         {
             SyntheticData.WriteMnistLike(_data.Path, train: 40, test: 10);
             SyntheticData.WriteCifarLike(_data.Path, perBatch: 8);
         }
-        Factory = new DashboardFactory(dataFolder ?? _data.Path, _runs.Path, listeners);
+        Factory = new DashboardFactory(dataFolder ?? _data.Path, _runs.Path, listeners) { Settings = settings ?? [] };
         Factory.UseKestrel(0);
         Factory.StartServer();
         BaseUrl = Factory.ClientOptions.BaseAddress.ToString().TrimEnd('/');
@@ -76,6 +76,10 @@ public sealed class RunningServer : IAsyncDisposable
         }
         return new RunningServer(data, []);
     }
+
+    /// <summary>A server that behaves as if reachable from other machines: control needs <paramref name="token"/>.</summary>
+    public static RunningServer Protected(string token) =>
+        new(null, [], new() { ["Security:RequireOperator"] = "true", ["Security:OperatorToken"] = token });
 
     public DashboardFactory Factory { get; }
     public string BaseUrl { get; }

@@ -1,0 +1,64 @@
+using Dashboard.Server.Security;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.UnitTests;
+
+public class OperatorAccessTests
+{
+    private sealed class FakeServer(params string[] addresses) : IServer
+    {
+        public IFeatureCollection Features { get; } = Collect(addresses);
+
+        private static FeatureCollection Collect(string[] addresses)
+        {
+            var feature = new ServerAddressesFeature();
+            foreach (var address in addresses)
+            {
+                feature.Addresses.Add(address);
+            }
+            var features = new FeatureCollection();
+            features.Set<IServerAddressesFeature>(feature);
+            return features;
+        }
+
+        public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken) where TContext : notnull => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public void Dispose() { }
+    }
+
+    private static OperatorAccess Access(SecurityOptions options, params string[] addresses) => new(Options.Create(options), new FakeServer(addresses));
+
+    [Theory]
+    [InlineData(false, "http://127.0.0.1:5000")]
+    [InlineData(false, "http://localhost:5000", "http://[::1]:5000")]
+    [InlineData(true, "http://0.0.0.0:5000")]
+    [InlineData(true, "http://127.0.0.1:5000", "http://192.168.1.20:5000")]
+    [InlineData(true, "http://*:80")]
+    [InlineData(true, "http://[::]:5000")]
+    public void Control_is_open_on_loopback_only_and_protected_on_any_other_address(bool protectedServer, params string[] addresses)
+    {
+        var access = Access(new SecurityOptions { OperatorToken = "t" }, addresses);
+        Assert.Equal(protectedServer, access.Protected);
+        Assert.Equal(!protectedServer, access.MayControl(null));
+        Assert.True(access.MayControl(OperatorAccess.Operator("test")));
+    }
+
+    [Fact]
+    public void The_token_must_match_exactly_and_no_token_configured_matches_nothing()
+    {
+        var access = Access(new SecurityOptions { OperatorToken = "abc", RequireOperator = true });
+        Assert.True(access.IsToken("abc"));
+        Assert.False(access.IsToken("abcd"));
+        Assert.False(access.IsToken("ab"));
+        Assert.False(access.IsToken(null));
+        var none = Access(new SecurityOptions { RequireOperator = true });
+        Assert.False(none.HasToken);
+        Assert.False(none.IsToken(""));
+        Assert.True(Access(new SecurityOptions { RequireOperator = false }, "http://0.0.0.0:80").MayControl(null));
+    }
+}
