@@ -134,6 +134,31 @@ public sealed class SignalRTests : IDisposable
         Assert.False(data.GetBoolean());
     }
 
+    [Fact]
+    public async Task Hub_calls_with_wrong_types_unknown_ids_or_unknown_methods_are_refused_and_the_connection_lives_on()
+    {
+        await using var factory = new DashboardFactory(_data.Path, _runs.Path);
+        factory.UseKestrel(0);
+        factory.StartServer();
+        using var node = Process.Start(new ProcessStartInfo("node",
+            [Path.Combine(AppContext.BaseDirectory, "Node", "hub-bad-input.js"), factory.ClientOptions.BaseAddress.ToString().TrimEnd('/'), ClientModules])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var output = await node.StandardOutput.ReadToEndAsync();
+        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(node.ExitCode == 0, await node.StandardError.ReadToEndAsync());
+        using var report = JsonDocument.Parse(output);
+        Assert.True(report.RootElement.GetProperty("alive").GetBoolean());
+        var results = report.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(10, results.Count);
+        // Ids that cannot be a run answer false; malformed calls are refused; none takes the connection down.
+        Assert.All(results.Where(r => r.TryGetProperty("answered", out var a) && a.ValueKind is JsonValueKind.True), r => Assert.Fail(r.ToString()));
+        Assert.Contains(results, r => r.TryGetProperty("refused", out _) && r.GetProperty("method").GetString() == "NoSuchMethod");
+        Assert.Contains(results, r => r.TryGetProperty("refused", out _) && r.GetProperty("args")[0].ValueKind == JsonValueKind.String);
+    }
+
     public void Dispose()
     {
         _data.Dispose();
