@@ -13,7 +13,7 @@ public interface IRunListener
 
     void OnStarted(RunRecord run) { }
 
-    /// <summary>Throttled by the queue to about ten a second per run, plus each epoch's last batch.</summary>
+    /// <summary>Throttled by the queue to about four a second per run, plus each epoch's last batch.</summary>
     void OnBatch(RunBatch batch) { }
 
     /// <summary><paramref name="run"/> already holds <paramref name="epoch"/> as its last epoch.</summary>

@@ -14,7 +14,7 @@ public interface ITrainingClient
     /// <summary>A run's data and network are on the device; Started says which device.</summary>
     Task RunStarted(RunRecord run);
 
-    /// <summary>Progress within an epoch, at most about ten a second per run.</summary>
+    /// <summary>Progress within an epoch, at most about four a second per run.</summary>
     Task BatchProgress(RunBatch batch);
 
     /// <summary>An epoch finished; Metrics.CompletedAt is the server's timestamp.</summary>
