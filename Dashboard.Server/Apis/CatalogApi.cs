@@ -13,6 +13,7 @@ public static class CatalogApi
     {
         app.MapGet("/api/datasets", (ITrainingCatalog catalog) => TypedResults.Ok(catalog.Datasets())).WithTags("Catalog");
         app.MapGet("/api/presets", (ITrainingCatalog catalog) => TypedResults.Ok(catalog.Presets())).WithTags("Catalog");
+        app.MapGet("/api/recipes", (ITrainingCatalog catalog) => TypedResults.Ok(catalog.Recipes())).WithTags("Catalog");
         app.MapGet("/api/datasets/{name}/overview", Overview).WithTags("Catalog");
         app.MapGet("/api/datasets/{name}/samples", Samples).WithTags("Catalog");
         app.MapGet("/api/devices", (ITrainingCatalog catalog) => TypedResults.Ok(catalog.Devices())).WithTags("Catalog");

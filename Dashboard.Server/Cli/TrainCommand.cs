@@ -20,10 +20,12 @@ public static class TrainCommand
         output ??= Console.Out;
         error ??= Console.Error;
 
+        var recipe = new Option<string?>("--recipe") { Description = $"Start from a named recipe ({string.Join(", ", Recipes.Names)}); options given explicitly override its values." };
         var dataset = new Option<string>("--dataset") { Description = "Dataset: mnist, fashion-mnist or cifar10.", DefaultValueFactory = _ => Defaults.Dataset };
         var model = new Option<string>("--model") { Description = $"Preset network: {string.Join(", ", NetworkPresets.Names)}.", DefaultValueFactory = _ => Defaults.Model };
         var optimizer = new Option<OptimizerKind>("--optimizer") { Description = "sgd or adam.", DefaultValueFactory = _ => Defaults.Optimizer };
         var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => Defaults.LearningRate };
+        var schedule = new Option<LearningRateSchedule>("--schedule") { Description = "Learning-rate schedule: constant, onecycle (--lr is the peak) or cosine.", DefaultValueFactory = _ => Defaults.Schedule };
         var momentum = new Option<double>("--momentum") { Description = "SGD momentum (ignored by Adam).", DefaultValueFactory = _ => Defaults.Momentum };
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay.", DefaultValueFactory = _ => Defaults.WeightDecay };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per training batch.", DefaultValueFactory = _ => Defaults.BatchSize };
@@ -40,27 +42,37 @@ public static class TrainCommand
 
         var command = new RootCommand("Train a network on a dataset without the web UI, with a progress bar, per-epoch metrics, a per-class table and a saved checkpoint.")
         {
-            dataset, model, optimizer, lr, momentum, weightDecay, batchSize, epochs, validation, seed, device, threads,
+            recipe, dataset, model, optimizer, lr, schedule, momentum, weightDecay, batchSize, epochs, validation, seed, device, threads,
             trainLimit, testLimit, data, checkpoint, init,
         };
 
         command.SetAction((parse, cancellation) =>
         {
-            var config = new RunConfig
+            var recipeName = parse.GetValue(recipe);
+            if (recipeName is not null && Recipes.Find(recipeName) is null)
             {
-                Dataset = parse.GetValue(dataset)!,
-                Model = parse.GetValue(model)!,
-                Optimizer = parse.GetValue(optimizer),
-                LearningRate = parse.GetValue(lr),
-                Momentum = parse.GetValue(momentum),
-                WeightDecay = parse.GetValue(weightDecay),
-                BatchSize = parse.GetValue(batchSize),
-                Epochs = parse.GetValue(epochs),
-                ValidationFraction = parse.GetValue(validation),
-                Seed = parse.GetValue(seed),
-                Device = parse.GetValue(device)!,
-                TrainLimit = parse.GetValue(trainLimit),
-                TestLimit = parse.GetValue(testLimit),
+                error.WriteLine($"error: recipe: unknown recipe '{recipeName}'. Recipes: {string.Join(", ", Recipes.Names)}.");
+                return Task.FromResult(2);
+            }
+            var basis = recipeName is null ? Defaults : Recipes.Find(recipeName)!.Config;
+            // A recipe's value unless the option was given on the command line.
+            T Pick<T>(Option<T> option, T fromRecipe) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option)! : fromRecipe;
+            var config = basis with
+            {
+                Dataset = Pick(dataset, basis.Dataset),
+                Model = Pick(model, basis.Model),
+                Optimizer = Pick(optimizer, basis.Optimizer),
+                LearningRate = Pick(lr, basis.LearningRate),
+                Schedule = Pick(schedule, basis.Schedule),
+                Momentum = Pick(momentum, basis.Momentum),
+                WeightDecay = Pick(weightDecay, basis.WeightDecay),
+                BatchSize = Pick(batchSize, basis.BatchSize),
+                Epochs = Pick(epochs, basis.Epochs),
+                ValidationFraction = Pick(validation, basis.ValidationFraction),
+                Seed = Pick(seed, basis.Seed),
+                Device = Pick(device, basis.Device),
+                TrainLimit = Pick(trainLimit, basis.TrainLimit),
+                TestLimit = Pick(testLimit, basis.TestLimit),
             };
             var path = parse.GetValue(checkpoint)
                 ?? Path.Combine("runs", $"{config.Dataset}-{config.Model}-{DateTime.Now:yyyyMMdd-HHmmss}.pt");

@@ -49,9 +49,9 @@ public static class DashboardHostExtensions
         // Listeners are told in registration order: an epoch is stored before anyone hears of it,
         // and the charts' SignalR message leaves before the pages' Blazor re-render is queued.
         services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<RunRecorder>());
+        services.AddSingleton<IRunListener, RunLog>();
         services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<TrainingBroadcaster>());
         services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<RunEvents>());
-        services.AddSingleton<IRunListener, RunLog>();
         services.AddSingleton(sp => new RunQueue(
             sp.GetRequiredService<Trainer>(),
             sp.GetServices<IRunListener>(),

@@ -13,6 +13,8 @@ public sealed class TrainingCatalog(DatasetCatalog datasets) : ITrainingCatalog
 
     public IReadOnlyList<NetworkPreset> Presets() => NetworkPresets.All;
 
+    public IReadOnlyList<Recipe> Recipes() => Training.Recipes.All;
+
     public IReadOnlyList<string> Devices() =>
         ["auto", "cpu", .. Enumerable.Range(0, TorchRuntime.CudaDeviceCount).Select(i => $"cuda:{i}")];
 

@@ -82,7 +82,7 @@ internal static partial class NativeMethods
 
     [LibraryImport(Library, EntryPoint = "dt_train_batches")]
     internal static partial int TrainBatches(NetHandle net, OptimizerHandle optim, DataHandle data, IndexHandle index,
-        long start, int batchSize, int batches, out double lossSum, out long correct, out long samples);
+        long start, int batchSize, int batches, out double lossSum, out long correct, out long samples, out int firstNonFinite);
 
     [LibraryImport(Library, EntryPoint = "dt_evaluate")]
     internal static unsafe partial int Evaluate(NetHandle net, DataHandle data, IndexHandle index, int batchSize,

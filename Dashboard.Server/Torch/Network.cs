@@ -3,8 +3,11 @@ using Dashboard.Shared.Runs;
 
 namespace Dashboard.Server.Torch;
 
-/// <summary>Sums over the batches of one <see cref="Network.TrainBatches"/> call.</summary>
-public readonly record struct BatchStats(double LossSum, long Correct, long Samples);
+/// <summary>
+/// Sums over the batches of one <see cref="Network.TrainBatches"/> call; FirstNonFinite is the first
+/// batch (0-based, within the call) whose loss was NaN or infinite.
+/// </summary>
+public readonly record struct BatchStats(double LossSum, long Correct, long Samples, int? FirstNonFinite);
 
 /// <summary>What an evaluation pass returns: summed loss, argmax per sample, optional softmax rows.</summary>
 public sealed record Evaluation(double LossSum, long[] Predictions, float[]? Probabilities);
@@ -55,8 +58,8 @@ public sealed class Network : IDisposable
     public BatchStats TrainBatches(Optimizer optimizer, DeviceDataset data, DeviceIndex index, long start, int batchSize, int batches)
     {
         TorchException.Check(NativeMethods.TrainBatches(_handle, optimizer.Handle, data.Handle, index.Handle,
-            start, batchSize, batches, out var loss, out var correct, out var samples));
-        return new BatchStats(loss, correct, samples);
+            start, batchSize, batches, out var loss, out var correct, out var samples, out var bad));
+        return new BatchStats(loss, correct, samples, bad >= 0 ? bad : null);
     }
 
     /// <summary>Evaluates every sample of <paramref name="index"/> without autograd.</summary>

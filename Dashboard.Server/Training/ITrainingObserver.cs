@@ -10,7 +10,10 @@ public interface ITrainingObserver
 {
     void OnStarted(RunStarted started) { }
 
-    /// <summary>After every batch; throttle in the observer if forwarding is costly.</summary>
+    /// <summary>
+    /// After every native training call: one batch, or several for small networks (calls of about
+    /// 30 ms); Batch counts the batches done. Throttle in the observer if forwarding is costly.
+    /// </summary>
     void OnBatch(BatchProgress progress) { }
 
     void OnEpoch(EpochMetrics epoch) { }

@@ -43,6 +43,10 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
     // Larger batches allocate activations above glibc's 32 MiB mmap ceiling and run 3-10x slower here.
     private const int EvaluationBatchSize = 256;
 
+    // Batches per native call grow until a call takes about this long (constant learning rate only).
+    private const double CallSeconds = 0.03;
+    private const int MaxBatchesPerCall = 256;
+
     /// <summary>
     /// Trains one run to completion on the calling thread. Cancellation is checked between
     /// batches (OperationCanceledException); completed epochs have been reported by then.
@@ -124,20 +128,38 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
             using var order = DeviceIndex.Create(trainPositions, device);
             double lossSum = 0;
             long correct = 0, seen = 0;
-            for (var batch = 0; batch < batches; batch++)
+            var learningRate = config.LearningRate;
+            var perCall = 1;
+            for (var batch = 0; batch < batches;)
             {
                 cancellation.ThrowIfCancellationRequested();
-                var stats = network.TrainBatches(optimizer, trainData, order, (long)batch * config.BatchSize, config.BatchSize, 1);
-                if (!double.IsFinite(stats.LossSum))
+                var take = 1;
+                if (config.Schedule != LearningRateSchedule.Constant)
                 {
-                    throw new RunDivergedException(epoch, batch + 1, stats.LossSum / Math.Max(1, stats.Samples));
+                    learningRate = Schedules.At(config.Schedule, config.LearningRate, (long)(epoch - 1) * batches + batch, (long)config.Epochs * batches);
+                    // A one-cycle rate ends near zero, which libtorch's optimizers refuse.
+                    optimizer.SetLearningRate(Math.Max(learningRate, 1e-12));
                 }
+                else
+                {
+                    take = Math.Min(perCall, batches - batch);
+                }
+                var callStart = Stopwatch.GetTimestamp();
+                var stats = network.TrainBatches(optimizer, trainData, order, (long)batch * config.BatchSize, config.BatchSize, take);
+                if (stats.FirstNonFinite is { } bad)
+                {
+                    throw new RunDivergedException(epoch, batch + bad + 1, stats.LossSum / Math.Max(1, stats.Samples));
+                }
+                batch += take;
                 lossSum += stats.LossSum;
                 correct += stats.Correct;
                 seen += stats.Samples;
+                // Calls of about CallSeconds: progress and Stop stay prompt, per-call overhead (and on a
+                // GPU, the one host-device sync per call) fades for small networks.
+                var callSeconds = Math.Max(Stopwatch.GetElapsedTime(callStart).TotalSeconds, 1e-6);
+                perCall = Math.Clamp(Math.Min(perCall * 2, (int)(take * CallSeconds / callSeconds)), 1, MaxBatchesPerCall);
                 var elapsed = clock.Elapsed.TotalSeconds;
-                observer.OnBatch(new BatchProgress(epoch, batch + 1, batches, lossSum / seen, (double)correct / seen,
-                    seen / elapsed, elapsed));
+                observer.OnBatch(new BatchProgress(epoch, batch, batches, lossSum / seen, (double)correct / seen, seen / elapsed, elapsed));
             }
             var trainSeconds = clock.Elapsed.TotalSeconds;
             var validation = validationPositions.Length > 0
@@ -145,7 +167,7 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
                     validationPositions.Select(p => train.Labels[p]).ToArray(), info.Classes.Count)
                 : ((double, double)?)null;
             var metrics = new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, validation?.Item1, validation?.Item2,
-                clock.Elapsed.TotalSeconds, seen / trainSeconds, config.LearningRate, DateTimeOffset.UtcNow);
+                clock.Elapsed.TotalSeconds, seen / trainSeconds, learningRate, DateTimeOffset.UtcNow);
             epochs.Add(metrics);
             observer.OnEpoch(metrics);
             // After the epoch is reported (and stored): a resume redoes at most this one epoch.

@@ -68,6 +68,9 @@ public interface ITrainingCatalog
     IReadOnlyList<DatasetInfo> Datasets();
     IReadOnlyList<NetworkPreset> Presets();
 
+    /// <summary>Named run configurations: the tutorial recipe and the measured fast ones.</summary>
+    IReadOnlyList<Recipe> Recipes();
+
     /// <summary>auto and cpu always; cuda and cuda:N where this host has CUDA.</summary>
     IReadOnlyList<string> Devices();
 

@@ -10,6 +10,23 @@ public enum OptimizerKind
     Adam = 2,
 }
 
+/// <summary>How the learning rate changes over a run (set before every batch).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<LearningRateSchedule>))]
+public enum LearningRateSchedule
+{
+    /// <summary>LearningRate throughout, as the PyTorch tutorials train.</summary>
+    Constant = 0,
+
+    /// <summary>
+    /// PyTorch's OneCycleLR defaults: from LearningRate/25 up to LearningRate over the first 30%
+    /// of the batches, then down to LearningRate/250,000, both along a cosine.
+    /// </summary>
+    OneCycle = 1,
+
+    /// <summary>From LearningRate down to 0 along a cosine over all batches.</summary>
+    Cosine = 2,
+}
+
 /// <summary>
 /// Everything that defines a training run. Defaults follow the PyTorch tutorial recipe:
 /// cnn-bn on MNIST, Adam 1e-3, batch 64, 10 epochs, 80/20 train/validation split.
@@ -26,7 +43,11 @@ public sealed record RunConfig
     public IReadOnlyList<LayerSpec>? Layers { get; init; }
 
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+
+    /// <summary>The learning rate (with a schedule, its peak).</summary>
     public double LearningRate { get; init; } = 1e-3;
+
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
     /// <summary>SGD momentum (ignored by Adam).</summary>
     public double Momentum { get; init; } = 0.9;

@@ -43,4 +43,35 @@ public class HeadlessTrainerTests
         Assert.DoesNotContain('\r', output.ToString());
         Assert.Matches(@"epoch 1/1 \d+/32 loss", output.ToString());
     }
+
+    [Fact]
+    public void A_recipe_sets_the_network_and_schedule_explicit_options_override_it_and_init_fine_tunes_from_a_checkpoint()
+    {
+        using var temp = new TempFolder();
+        SyntheticData.WriteMnistLike(temp.Path, train: 600, test: 20);
+        var first = temp.File("fast.pt");
+        var error = new StringWriter();
+        var exit = TrainCommand.Run(["--data", temp.Path, "--recipe", "fast", "--epochs", "3", "--device", "cpu", "--output", first],
+            new StringWriter(), error);
+        Assert.True(exit == 0, error.ToString());
+        using (var card = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(first, ".json"))))
+        {
+            Assert.Equal("cnn-fast", card.RootElement.GetProperty("model").GetString());
+            Assert.Equal(3, card.RootElement.GetProperty("epochs").GetInt32());
+        }
+
+        double FirstEpochLoss(params string[] extra)
+        {
+            var output = new StringWriter();
+            var code = TrainCommand.Run(["--data", temp.Path, "--model", "cnn-fast", "--epochs", "1", "--batch-size", "32", "--device", "cpu",
+                "--output", temp.File($"tuned-{extra.Length}.pt"), .. extra], output, error);
+            Assert.True(code == 0, error.ToString());
+            return double.Parse(System.Text.RegularExpressions.Regex.Match(output.ToString(), @"epoch 1/1: train loss (\d+\.\d+)").Groups[1].Value,
+                System.Globalization.CultureInfo.InvariantCulture);
+        }
+        // Starting from the trained weights, the first epoch's loss is below a fresh network's.
+        var fresh = FirstEpochLoss();
+        var tuned = FirstEpochLoss("--init", first);
+        Assert.True(tuned < fresh * 0.8, $"fine-tuned {tuned}, fresh {fresh}");
+    }
 }

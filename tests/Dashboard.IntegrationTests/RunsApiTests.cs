@@ -31,7 +31,7 @@ public sealed class RunsApiTests() : ApiTestBase(train: 200, test: 50)
         Assert.Contains(datasets!, d => d.Name == "mnist" && d.Available);
         Assert.Contains(datasets!, d => d.Name == "cifar10" && !d.Available);
         var presets = await Client.GetFromJsonAsync<List<NetworkPreset>>("/api/presets", Json);
-        Assert.Equal(["logreg", "mlp", "mlp-relu", "cnn", "cnn-small", "cnn-bn", "lenet"], presets!.Select(p => p.Name));
+        Assert.Equal(["logreg", "mlp", "mlp-relu", "cnn", "cnn-small", "cnn-bn", "cnn-fast", "lenet"], presets!.Select(p => p.Name));
     }
 
     [Fact]

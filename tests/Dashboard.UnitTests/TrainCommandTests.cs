@@ -18,7 +18,8 @@ public class TrainCommandTests
         var (exit, output, _) = Run("--help");
         Assert.Equal(0, exit);
         foreach (var option in new[] { "--dataset", "--model", "--optimizer", "--lr", "--momentum", "--weight-decay", "--batch-size",
-                     "--epochs", "--validation-split", "--seed", "--device", "--threads", "--train-limit", "--test-limit", "--data", "--output" })
+                     "--epochs", "--validation-split", "--seed", "--device", "--threads", "--train-limit", "--test-limit", "--data", "--output",
+                     "--recipe", "--schedule", "--init" })
         {
             Assert.Contains(option, output);
         }
@@ -45,6 +46,8 @@ public class TrainCommandTests
     [InlineData("--epochs", "0", "epochs")]
     [InlineData("--model", "resnet", "model")]
     [InlineData("--threads", "0", "threads")]
+    [InlineData("--recipe", "fastest", "recipe")]
+    [InlineData("--init", "/no/such/model.pt", "init")]
     public void An_out_of_range_value_says_which_and_why_with_exit_code_2(string option, string value, string field)
     {
         var (exit, _, error) = Run(option, value);

@@ -76,10 +76,12 @@ DT_EXPORT int32_t dt_optim_load(dt_optim* optim, const char* path);
 
 // Trains `batches` batches of up to batch_size samples taken from index positions
 // [start, ...). Sums the per-sample loss and the number correct over those batches; the
-// only host-device sync is at the end of the call.
+// only host-device sync is at the end of the call. first_nonfinite receives the 0-based
+// batch (within this call) whose loss was NaN or infinite, or -1.
 DT_EXPORT int32_t dt_train_batches(dt_net* net, dt_optim* optim, dt_data* data, dt_index* index,
                                    int64_t start, int32_t batch_size, int32_t batches,
-                                   double* loss_sum, int64_t* correct, int64_t* samples);
+                                   double* loss_sum, int64_t* correct, int64_t* samples,
+                                   int32_t* first_nonfinite);
 
 // Evaluates every sample of `index` without autograd. predictions (count) receives the
 // argmax class; probabilities (count*classes, may be NULL) the softmax.

@@ -4,6 +4,7 @@
 
 #include <malloc.h>
 
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 struct dt_net {
   torch::nn::Sequential module;
   torch::Device device;
+  bool channels_last; // CPU networks with convolutions keep 4-D weights and inputs NHWC
 };
 
 struct dt_data {
@@ -78,6 +80,26 @@ torch::nn::AnyModule make_layer(const dt_layer& l) {
   }
 }
 
+// oneDNN's CPU convolutions, batch norm and pooling run about 1.5x faster here on channels-last
+// (NHWC) tensors than on NCHW ones, which they reorder on every call. Weights are converted once
+// (again after a load, which replaces them); inputs on their way in. Checkpoints stay ordinary
+// tensors to PyTorch, which reads the strides.
+void keep_channels_last(dt_net* net) {
+  if (!net->channels_last) {
+    return;
+  }
+  torch::NoGradGuard no_grad;
+  for (auto& p : net->module->parameters()) {
+    if (p.dim() == 4) {
+      p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
+    }
+  }
+}
+
+torch::Tensor network_input(const dt_net* net, const torch::Tensor& x) {
+  return net->channels_last && x.dim() == 4 ? x.contiguous(at::MemoryFormat::ChannelsLast) : x;
+}
+
 torch::Tensor normalise(torch::Tensor unit_range, double mean, double std) {
   return unit_range.sub_(mean).div_(std);
 }
@@ -140,11 +162,15 @@ dt_net* dt_net_create(const dt_layer* layers, int32_t count, const char* device)
   TORCH_CHECK(count > 0, "a network needs at least one layer");
   const auto parsed = parse_device(device);
   torch::nn::Sequential module;
+  bool convolutions = false;
   for (int32_t i = 0; i < count; ++i) {
     module->push_back(make_layer(layers[i]));
+    convolutions = convolutions || layers[i].kind == DT_CONV2D;
   }
   module->to(parsed);
-  return new dt_net{module, parsed};
+  auto net = new dt_net{module, parsed, convolutions && parsed.is_cpu()};
+  keep_channels_last(net);
+  return net;
   DT_CATCH(nullptr)
 }
 
@@ -170,6 +196,7 @@ int32_t dt_net_save(dt_net* net, const char* path) {
 int32_t dt_net_load(dt_net* net, const char* path) {
   DT_TRY
   torch::load(net->module, path, net->device);
+  keep_channels_last(net);
   return 0;
   DT_CATCH(-1)
 }
@@ -254,35 +281,49 @@ int32_t dt_optim_load(dt_optim* optim, const char* path) {
 
 int32_t dt_train_batches(dt_net* net, dt_optim* optim, dt_data* data, dt_index* index,
                          int64_t start, int32_t batch_size, int32_t batches, double* loss_sum,
-                         int64_t* correct, int64_t* samples) {
+                         int64_t* correct, int64_t* samples, int32_t* first_nonfinite) {
   DT_TRY
   TORCH_CHECK(batch_size > 0 && batches > 0, "batch size and batch count must be positive");
   const auto total = index->positions.size(0);
   TORCH_CHECK(start >= 0 && start < total, "start position ", start, " is outside the index of ",
               total);
   net->module->train();
-  auto loss_acc = torch::zeros({}, torch::TensorOptions().device(net->device));
-  auto correct_acc = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(net->device));
-  int64_t seen = 0;
-  for (int32_t b = 0; b < batches && start < total; ++b) {
-    const auto end = std::min<int64_t>(start + batch_size, total);
+  const auto end_of_call = std::min<int64_t>(start + static_cast<int64_t>(batch_size) * batches, total);
+  const auto count = (end_of_call - start + batch_size - 1) / batch_size;
+  // Per batch, only what the metrics need stays on the device: its mean loss and its
+  // predictions (two copies and an argmax); sums and comparisons happen once per call.
+  auto losses = torch::empty({count}, torch::TensorOptions().device(net->device));
+  auto predicted = torch::empty({end_of_call - start}, torch::TensorOptions().dtype(torch::kInt64).device(net->device));
+  const auto begin = start;
+  for (int64_t b = 0; b < count; ++b) {
+    const auto end = std::min<int64_t>(start + batch_size, end_of_call);
     auto rows = index->positions.slice(0, start, end);
-    auto x = data->images.index_select(0, rows);
+    auto x = network_input(net, data->images.index_select(0, rows));
     auto y = data->labels.index_select(0, rows);
     optim->optimizer->zero_grad();
     auto logits = net->module->forward(x);
     auto loss = torch::nn::functional::cross_entropy(logits, y);
     loss.backward();
     optim->optimizer->step();
-    const auto n = end - start;
-    loss_acc += loss.detach() * static_cast<double>(n);
-    correct_acc += logits.detach().argmax(1).eq(y).sum();
-    seen += n;
+    losses.select(0, b).copy_(loss.detach());
+    predicted.slice(0, start - begin, end - begin).copy_(logits.detach().argmax(1));
     start = end;
   }
-  *loss_sum = loss_acc.item<double>();
-  *correct = correct_acc.item<int64_t>();
-  *samples = seen;
+  const auto targets = data->labels.index_select(0, index->positions.slice(0, begin, end_of_call));
+  *correct = predicted.eq(targets).sum().item<int64_t>();
+  const auto host = losses.to(torch::kCPU, torch::kFloat64);
+  const auto* values = host.data_ptr<double>();
+  double sum = 0;
+  *first_nonfinite = -1;
+  for (int64_t b = 0; b < count; ++b) {
+    const auto n = std::min<int64_t>(batch_size, end_of_call - begin - b * batch_size);
+    if (!std::isfinite(values[b]) && *first_nonfinite < 0) {
+      *first_nonfinite = static_cast<int32_t>(b);
+    }
+    sum += values[b] * static_cast<double>(n);
+  }
+  *loss_sum = sum;
+  *samples = end_of_call - begin;
   return 0;
   DT_CATCH(-1)
 }
@@ -300,7 +341,7 @@ int32_t dt_evaluate(dt_net* net, dt_data* data, dt_index* index, int32_t batch_s
   for (int64_t start = 0; start < total; start += batch_size) {
     const auto end = std::min<int64_t>(start + batch_size, total);
     auto rows = index->positions.slice(0, start, end);
-    auto logits = net->module->forward(data->images.index_select(0, rows));
+    auto logits = net->module->forward(network_input(net, data->images.index_select(0, rows)));
     auto y = data->labels.index_select(0, rows);
     loss_acc += torch::nn::functional::cross_entropy(
         logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
@@ -333,7 +374,7 @@ int32_t dt_predict(dt_net* net, const float* pixels, int64_t n, int32_t c, int32
   auto x = torch::from_blob(const_cast<float*>(pixels), {n, c, h, w}, torch::kFloat32)
                .to(net->device)
                .clone();
-  auto logits = net->module->forward(normalise(x, mean, std));
+  auto logits = net->module->forward(network_input(net, normalise(x, mean, std)));
   TORCH_CHECK(logits.dim() == 2 && logits.size(1) == classes, "the network produced shape ",
               logits.sizes(), " but ", classes, " class scores were expected");
   auto p = logits.softmax(1).to(torch::kCPU).contiguous();
