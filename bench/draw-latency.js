@@ -28,6 +28,7 @@ const percentile = (values, p) => {
   const page = await (await browser.newContext()).newPage();
   await page.goto(`${baseUrl}/draw`);
   await page.getByTestId("interactive").waitFor({ timeout: 60000 });
+  await page.locator("[data-testid=draw-canvas][data-ready=true]").waitFor();
   const box = await page.getByTestId("draw-canvas").boundingBox();
   for (let i = 0; i < strokes; i++) {
     await page.getByTestId("clear").click();

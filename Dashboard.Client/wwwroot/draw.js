@@ -68,6 +68,7 @@ export function create(canvas, dotnet, brush) {
   const id = nextId++;
   pads.set(id, pad);
   redraw(pad);
+  canvas.dataset.ready = "true"; // strokes are heard from now on (tests wait for this)
   return id;
 }
 

@@ -62,6 +62,7 @@ public class DrawPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
               return c.toDataURL("image/png");
             }
             """);
+        await page.Locator("[data-testid=draw-canvas][data-ready=true]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
         await page.GetByTestId("upload").SetInputFilesAsync(new FilePayload
         {
             Name = "one.png", MimeType = "image/png", Buffer = Convert.FromBase64String(dataUrl[(dataUrl.IndexOf(',') + 1)..]),
@@ -92,6 +93,7 @@ public class DrawPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
               return c.toDataURL("image/png");
             }
             """);
+        await page.Locator("[data-testid=draw-canvas][data-ready=true]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
         await page.GetByTestId("upload").SetInputFilesAsync(new FilePayload
         {
             Name = "picture.png", MimeType = "image/png", Buffer = Convert.FromBase64String(dataUrl[(dataUrl.IndexOf(',') + 1)..]),

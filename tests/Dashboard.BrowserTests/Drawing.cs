@@ -15,6 +15,8 @@ public static class Drawing
     /// <summary>Presses the mouse at the first point, moves through the rest and releases.</summary>
     public static async Task Stroke(IPage page, (float X, float Y)[] points)
     {
+        // The canvas listens once draw.js has set it up, which can be a moment after the circuit is live.
+        await page.Locator("[data-testid=draw-canvas][data-ready=true]").WaitForAsync();
         var canvas = (await page.GetByTestId("draw-canvas").BoundingBoxAsync())!;
         await page.Mouse.MoveAsync(canvas.X + points[0].X, canvas.Y + points[0].Y);
         await page.Mouse.DownAsync();
