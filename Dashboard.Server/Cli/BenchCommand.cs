@@ -52,14 +52,19 @@ public static class BenchCommand
         var data = new Option<string>("--data") { Description = "Data folder with mnist (and cifar-10-batches-bin for lenet).", DefaultValueFactory = _ => DataOptions.CommandLineDefault };
         var python = new Option<string>("--python") { Description = "The Python with Debian's python3-torch and python3-torchvision (scripts/setup.sh --bench); 'none' skips the PyTorch reference.", DefaultValueFactory = _ => "/usr/bin/python3" };
         var timeToAccuracy = new Option<bool>("--time-to-accuracy") { Description = "Instead: train each recipe on all of MNIST and report seconds from data loaded to test accuracy." };
+        var predict = new Option<string?>("--predict") { Description = "Instead: time single-image predictions in-process with this checkpoint (.pt with its .json), as the predict API makes them, on MNIST test images." };
         var recipes = new Option<string[]>("--recipes") { Description = "With --time-to-accuracy: the recipes (default: all).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [.. Recipes.Names] };
         var command = new RootCommand("Measure the engine per preset against a plain C++ libtorch loop and the PyTorch tutorial script, or the recipes' time to accuracy.")
         {
-            presets, images, batchSize, rounds, data, python, timeToAccuracy, recipes,
+            presets, images, batchSize, rounds, data, python, timeToAccuracy, recipes, predict,
         };
         command.SetAction(parse =>
         {
             var catalog = new DatasetCatalog(parse.GetValue(data)!);
+            if (parse.GetValue(predict) is { } checkpoint)
+            {
+                return PredictLatency(checkpoint, catalog, output, error);
+            }
             if (parse.GetValue(timeToAccuracy))
             {
                 var unknownRecipes = parse.GetValue(recipes)!.Where(n => Recipes.Find(n) is null).ToList();
@@ -155,6 +160,41 @@ public static class BenchCommand
             var result = new Trainer(catalog).Run(recipe.Config, clock);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{recipe.Name,-10} {result.Epochs.Count,6} {clock.Seconds,8:F1} {result.Test.Accuracy,14:P2}"));
+        }
+        return 0;
+    }
+
+    /// <summary>Server-side predict latency: the checkpoint loaded once, then 1,000 single images, as PredictionService does.</summary>
+    private static int PredictLatency(string checkpoint, DatasetCatalog catalog, TextWriter output, TextWriter error)
+    {
+        const int Calls = 1000;
+        if (!File.Exists(checkpoint) || catalog.Find("mnist") is not { Available: true })
+        {
+            error.WriteLine($"error: needs the checkpoint {checkpoint} (with its .json) and MNIST in {catalog.Folder}.");
+            return 1;
+        }
+        var (network, card) = Checkpoint.Load(checkpoint);
+        using (network)
+        {
+            var (_, test) = catalog.Load("mnist");
+            var size = (int)card.Input.Elements;
+            float[] Image(int i) => Inference.Pixels.FromBytes(test.Pixels.AsSpan(i % test.Count * size, size));
+            for (var i = 0; i < 20; i++)
+            {
+                network.Predict(Image(i), 1, card.Input, card.NormalizeMean, card.NormalizeStd, card.Classes.Count); // warm-up
+            }
+            var times = new List<double>(Calls);
+            for (var i = 0; i < Calls; i++)
+            {
+                var pixels = Image(i);
+                var start = Stopwatch.GetTimestamp();
+                network.Predict(pixels, 1, card.Input, card.NormalizeMean, card.NormalizeStd, card.Classes.Count);
+                times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+            times.Sort();
+            double At(double p) => times[Math.Min(Calls - 1, (int)(p / 100 * Calls))];
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"predict in-process, {card.Model}, {Calls} single images: p50 {At(50):F2} ms, p95 {At(95):F2} ms, p99 {At(99):F2} ms"));
         }
         return 0;
     }
