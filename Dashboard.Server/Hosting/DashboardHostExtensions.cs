@@ -22,10 +22,14 @@ namespace Dashboard.Server.Hosting;
 /// <summary>The host's wiring, so Program.cs reads like a table of contents.</summary>
 public static class DashboardHostExtensions
 {
+    public const long MaxRequestBodyBytes = 1024 * 1024;
+
     public static WebApplicationBuilder AddDashboard(this WebApplicationBuilder builder)
     {
         // Package static assets (Radzen's CSS and JS) are served outside Development too.
         builder.WebHost.UseStaticWebAssets();
+        // A ceiling for every request body (the login form included); endpoints set lower ones.
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         var services = builder.Services;
         services.Configure<DataOptions>(builder.Configuration.GetSection(DataOptions.Section));
         services.Configure<RunsOptions>(builder.Configuration.GetSection(RunsOptions.Section));

@@ -1,6 +1,7 @@
 using Dashboard.Server.Torch;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.IntegrationTests;
 
@@ -32,6 +33,24 @@ public sealed class WebHostTests : IDisposable
         Assert.Contains("Blazor", script);
         var css = await client.GetAsync("/_content/Radzen.Blazor/css/material-base.css");
         Assert.True(css.IsSuccessStatusCode, css.StatusCode.ToString());
+    }
+
+    [Fact]
+    public async Task Kestrel_caps_every_request_body_at_1_MiB_and_an_oversized_form_is_refused_without_a_5xx()
+    {
+        using var runs = new TempFolder();
+        SyntheticData.WriteMnistLike(_data.Path, train: 10, test: 10);
+        await using var factory = new DashboardFactory(_data.Path, runs.Path);
+        factory.UseKestrel(0);
+        factory.StartServer();
+        var client = factory.CreateClient();
+        var form = new ByteArrayContent(new byte[2 * 1024 * 1024]);
+        form.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        Assert.Equal(1024 * 1024, factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>()
+            .Value.Limits.MaxRequestBodySize);
+        var response = await client.PostAsync("/account/login", form);
+        Assert.True(response.StatusCode is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.RequestEntityTooLarge, response.StatusCode.ToString());
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
     }
 
     public void Dispose() => _data.Dispose();
