@@ -49,7 +49,7 @@ public static class HealthChecks
                 command.CommandText = "SELECT COUNT(*) FROM runs";
                 return Task.FromResult(HealthCheckResult.Healthy($"{database.Path}: {command.ExecuteScalar()} runs"));
             }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (Database.IsFault(e))
             {
                 return Task.FromResult(HealthCheckResult.Unhealthy($"{database.Path}: {e.Message}"));
             }

@@ -78,7 +78,7 @@ public static class DashboardHostExtensions
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {
             // A storage fault is the server's, not the client's, but it says what is wrong (never a bare 500).
-            if (c.Exception is { } e && IsStorageFault(e))
+            if (c.Exception is { } e && Database.IsFault(e))
             {
                 c.ProblemDetails.Title = $"Storage is unavailable: {e.Message}";
             }
@@ -91,9 +91,6 @@ public static class DashboardHostExtensions
         return builder;
     }
 
-    /// <summary>The database or the runs folder cannot be read or written (full or read-only disk, a locked or missing file).</summary>
-    public static bool IsStorageFault(Exception e) => e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException;
-
     public static WebApplication UseDashboard(this WebApplication app)
     {
         // Nothing trains before start-up: whatever the last process left running was interrupted.
@@ -104,7 +101,7 @@ public static class DashboardHostExtensions
             StatusCodeSelector = e => e switch
             {
                 BadHttpRequestException bad => bad.StatusCode,
-                _ when IsStorageFault(e) => StatusCodes.Status503ServiceUnavailable,
+                _ when Database.IsFault(e) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             },
         });

@@ -44,7 +44,7 @@ public sealed class GuardedRunService(RunService runs, IOperatorGate gate) : IRu
         {
             return runs.Start(config);
         }
-        catch (Exception e) when (Hosting.DashboardHostExtensions.IsStorageFault(e))
+        catch (Exception e) when (Storage.Database.IsFault(e))
         {
             return new StartRunResult(null, new Dictionary<string, string[]> { ["storage"] = [e.Message] });
         }
@@ -64,7 +64,7 @@ public sealed class GuardedRunService(RunService runs, IOperatorGate gate) : IRu
         {
             return runs.Resume(id);
         }
-        catch (Exception e) when (Hosting.DashboardHostExtensions.IsStorageFault(e))
+        catch (Exception e) when (Storage.Database.IsFault(e))
         {
             return new ResumeRunResult(null, $"Storage is unavailable: {e.Message}");
         }

@@ -29,6 +29,9 @@ public sealed class Database
         return connection;
     }
 
+    /// <summary>The database or the runs folder cannot be read or written (full or read-only disk, a locked or missing file).</summary>
+    public static bool IsFault(Exception e) => e is SqliteException or IOException or UnauthorizedAccessException;
+
     public static void Execute(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
