@@ -31,31 +31,15 @@ public static class InspectApi
         };
 
     private static Results<Ok<CellExamples>, ValidationProblem, NotFound<ProblemDetails>> Cell(int id, int trueClass, int predicted, RunInspector inspector, int limit = 50) =>
-        Answer(() => inspector.Cell(id, trueClass, predicted, limit), "cell");
+        RunRequestResults.Answer(() => inspector.Cell(id, trueClass, predicted, limit), "cell");
 
     private static Results<Ok<IReadOnlyList<TestExample>>, ValidationProblem, NotFound<ProblemDetails>> Mistakes(int id, RunInspector inspector, int limit = 24) =>
-        Answer(() => inspector.ConfidentMistakes(id, limit), "run");
+        RunRequestResults.Answer(() => inspector.ConfidentMistakes(id, limit), "run");
 
     private static Results<Ok<DatasetSplit>, NotFound<ProblemDetails>> Split(int id, RunService runs, IDatasetExplorer explorer) =>
         runs.Get(id) is not { } run ? NotFound($"Run {id} does not exist.")
         : explorer.Split(run.Config) is { } split ? TypedResults.Ok(split)
         : NotFound($"Run {id}'s dataset '{run.Config.Dataset}' is not installed.");
-
-    private static Results<Ok<T>, ValidationProblem, NotFound<ProblemDetails>> Answer<T>(Func<T> answer, string field)
-    {
-        try
-        {
-            return TypedResults.Ok(answer());
-        }
-        catch (RunRequestException e) when (e.NotFound)
-        {
-            return NotFound(e.Message);
-        }
-        catch (RunRequestException e)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [e.Message] });
-        }
-    }
 
     private static NotFound<ProblemDetails> NotFound(string title) => TypedResults.NotFound(new ProblemDetails { Title = title, Status = 404 });
 }

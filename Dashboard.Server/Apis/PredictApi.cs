@@ -1,5 +1,4 @@
 using Dashboard.Server.Inference;
-using Dashboard.Server.Runs;
 using Dashboard.Shared.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -35,17 +34,6 @@ public static class PredictApi
                 ["pixels"] = ["give either pixels (C x H x W values in [0, 1]) or bytes (C x H x W values 0-255, base64), not both or neither."],
             });
         }
-        try
-        {
-            return TypedResults.Ok(predictions.Predict(id, request.Pixels ?? Pixels.FromBytes(request.Bytes)));
-        }
-        catch (RunRequestException e) when (e.NotFound)
-        {
-            return TypedResults.NotFound(new ProblemDetails { Title = e.Message, Status = 404 });
-        }
-        catch (RunRequestException e)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["pixels"] = [e.Message] });
-        }
+        return RunRequestResults.Answer(() => predictions.Predict(id, request.Pixels ?? Pixels.FromBytes(request.Bytes)), "pixels");
     }
 }

@@ -40,7 +40,7 @@ public sealed class PredictionService(RunService runs, RunsOptions options) : ID
 
     public DrawingPrediction? ClassifyDrawing(int runId, byte[] grayscale, int width, int height)
     {
-        var pixels = DigitPreprocessor.ToMnist([.. grayscale.Select(b => b / 255f)], width, height);
+        var pixels = DigitPreprocessor.ToMnist(Pixels.FromBytes(grayscale), width, height);
         return pixels is null ? null : new DrawingPrediction(Predict(runId, pixels), pixels);
     }
 

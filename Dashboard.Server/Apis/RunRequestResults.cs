@@ -1,0 +1,25 @@
+using Dashboard.Server.Runs;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Dashboard.Server.Apis;
+
+/// <summary>Turns a <see cref="RunRequestException"/> into its answer: 404, or 400 on <c>field</c>.</summary>
+public static class RunRequestResults
+{
+    public static Results<Ok<T>, ValidationProblem, NotFound<ProblemDetails>> Answer<T>(Func<T> answer, string field)
+    {
+        try
+        {
+            return TypedResults.Ok(answer());
+        }
+        catch (RunRequestException e) when (e.NotFound)
+        {
+            return TypedResults.NotFound(new ProblemDetails { Title = e.Message, Status = 404 });
+        }
+        catch (RunRequestException e)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [e.Message] });
+        }
+    }
+}
