@@ -35,9 +35,9 @@ public static class SamplesApi
     private static Results<NoContent, NotFound<ProblemDetails>> Delete(int id, SampleService samples) =>
         samples.Delete(id) ? TypedResults.NoContent() : TypedResults.NotFound(new ProblemDetails { Title = $"Sample {id} does not exist.", Status = 404 });
 
-    private static IResult Csv(SampleService samples, IServiceProvider services, string dataset = "mnist")
+    private static IResult Csv(SampleService samples, Training.Datasets.DatasetCatalog datasets, string dataset = "mnist")
     {
-        if (services.GetRequiredService<Training.Datasets.DatasetCatalog>().Find(dataset) is null)
+        if (datasets.Find(dataset) is null)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["dataset"] = [$"Unknown dataset '{dataset}'."] });
         }

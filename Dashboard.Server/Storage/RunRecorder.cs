@@ -17,9 +17,6 @@ public sealed class RunRecorder(RunStore store) : IRunListener
     public void OnFinished(RunRecord run)
     {
         store.Update(run);
-        foreach (var epoch in run.Epochs)
-        {
-            store.AddEpoch(run.Id, epoch);
-        }
+        store.SaveEpochs(run.Id, run.Epochs);
     }
 }

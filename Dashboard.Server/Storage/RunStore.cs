@@ -70,15 +70,25 @@ public sealed class RunStore
         command.ExecuteNonQuery();
     }
 
-    public void AddEpoch(int runId, EpochMetrics epoch)
+    public void AddEpoch(int runId, EpochMetrics epoch) => SaveEpochs(runId, [epoch]);
+
+    /// <summary>Writes (or rewrites) epochs in one transaction.</summary>
+    public void SaveEpochs(int runId, IReadOnlyList<EpochMetrics> epochs)
     {
         using var connection = Open();
+        using var transaction = connection.BeginTransaction();
         using var command = connection.CreateCommand();
         command.CommandText = "INSERT OR REPLACE INTO epochs (run_id, epoch, metrics) VALUES ($run, $epoch, $metrics)";
         command.Parameters.AddWithValue("$run", runId);
-        command.Parameters.AddWithValue("$epoch", epoch.Epoch);
-        command.Parameters.AddWithValue("$metrics", JsonSerializer.Serialize(epoch, Json));
-        command.ExecuteNonQuery();
+        var epoch = command.Parameters.Add("$epoch", Microsoft.Data.Sqlite.SqliteType.Integer);
+        var metrics = command.Parameters.Add("$metrics", Microsoft.Data.Sqlite.SqliteType.Text);
+        foreach (var e in epochs)
+        {
+            epoch.Value = e.Epoch;
+            metrics.Value = JsonSerializer.Serialize(e, Json);
+            command.ExecuteNonQuery();
+        }
+        transaction.Commit();
     }
 
     /// <summary>Drops a run's epochs after the first <paramref name="keep"/> (a resume redoes them).</summary>
