@@ -28,7 +28,7 @@ public static class BenchCommand
     private sealed class Silent : ITrainingObserver;
 
     /// <summary>Times a run from its data being on the device (OnStarted) to its test result (OnCompleted).</summary>
-    private sealed class Stopwatches : ITrainingObserver
+    private sealed class DataToTestClock : ITrainingObserver
     {
         private readonly Stopwatch _clock = new();
 
@@ -156,7 +156,7 @@ public static class BenchCommand
         output.WriteLine($"{"recipe",-10} {"epochs",6} {"seconds",8} {"test accuracy",14}  (seconds: from the data on the device to the test result)");
         foreach (var recipe in names.Select(n => Recipes.Find(n)!))
         {
-            var clock = new Stopwatches();
+            var clock = new DataToTestClock();
             var result = new Trainer(catalog).Run(recipe.Config, clock);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{recipe.Name,-10} {result.Epochs.Count,6} {clock.Seconds,8:F1} {result.Test.Accuracy,14:P2}"));
