@@ -7,6 +7,16 @@ const { chromium } = require("playwright-core");
 const [baseUrl, watchersText, configJson] = process.argv.slice(2);
 const watchers = Number(watchersText);
 
+// CPU seconds used so far by the live processes whose command line contains `pattern` (Linux /proc).
+const fs = require("fs");
+const cpuSeconds = pattern => fs.readdirSync("/proc").filter(d => /^\d+$/.test(d)).reduce((sum, pid) => {
+  try {
+    if (!fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(pattern)) return sum;
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return sum + (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch { return sum; } // the process ended meanwhile
+}, 0);
+
 const percentile = (values, p) => {
   if (!values.length) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -23,8 +33,13 @@ const percentile = (values, p) => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${baseUrl}${process.env.WATCH_PAGE ?? "/train"}`);
     await page.locator("[data-testid=interactive], [data-testid=runs-grid]").first().waitFor({ timeout: 60000 });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Performance.enable");
+    page.metrics = async () => Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map(m => [m.name, m.value]));
     pages.push(page);
   }
+  const before = { browsers: cpuSeconds("chromium"), server: cpuSeconds("Dashboard.Server.dll"), wall: Date.now() };
+  const metricsBefore = await Promise.all(pages.map(p => p.metrics()));
   const created = await (await fetch(`${baseUrl}/api/runs`, {
     method: "POST", headers: { "content-type": "application/json" }, body: configJson,
   })).json();
@@ -34,15 +49,25 @@ const percentile = (values, p) => {
     if (!["Queued", "Running"].includes(run.status)) break;
     await new Promise(r => setTimeout(r, 250));
   }
+  const wall = (Date.now() - before.wall) / 1000;
+  const metricsAfter = await Promise.all(pages.map(p => p.metrics()));
+  // Per page, the renderer's main-thread seconds during the run, by kind (Chromium's Performance domain).
+  const mainThread = Object.fromEntries(["TaskDuration", "ScriptDuration", "RecalcStyleDuration", "LayoutDuration"].map(k =>
+    [k, pages.length ? Math.round(metricsAfter.reduce((sum, m, i) => sum + m[k] - metricsBefore[i][k], 0) / pages.length / wall * 1000) : 0]));
+  const cores = { server: (cpuSeconds("Dashboard.Server.dll") - before.server) / wall, browsers: (cpuSeconds("chromium") - before.browsers) / wall };
   // Let the last epoch's point reach every page before reading the latencies.
   if (!process.env.WATCH_PAGE) await Promise.all(pages.map(p => p.getByTestId("loss-chart").and(p.locator(`[data-points="${run.epochs.length}"]`)).waitFor({ timeout: 30000 })));
   const latencies = (await Promise.all(pages.map(p => p.evaluate(() => window.dashboardChartLatencies ?? [])))).flat();
+  const delivery = (await Promise.all(pages.map(p => p.evaluate(() => window.dashboardChartDelivery ?? [])))).flat();
   const rates = run.epochs.slice(1).map(e => e.imagesPerSecond);
   const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
   console.log(JSON.stringify({
     watchers, run: run.id, status: run.status, epochs: run.epochs.length,
     imagesPerSecond: Math.round(mean), perEpoch: run.epochs.map(e => Math.round(e.imagesPerSecond)),
     latencyMs: { count: latencies.length, p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: Math.max(...latencies) },
+    coresUsed: { server: Math.round(cores.server * 100) / 100, browsers: Math.round(cores.browsers * 100) / 100 },
+    pageMainThreadMsPerSecond: mainThread,
+    deliveryMs: { p50: percentile(delivery, 50), p95: percentile(delivery, 95), max: Math.max(...delivery) },
   }));
   await browser.close();
 })().catch(e => { console.error(e); process.exit(1); });

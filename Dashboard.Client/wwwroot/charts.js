@@ -2,6 +2,7 @@
 // follows a run over the page's one @microsoft/signalr connection to /hubs/training,
 // appending each epoch's point directly (live metrics never pass through the Blazor circuit).
 // ApexCharts and signalR are the UMD builds loaded by App.razor from wwwroot/lib.
+import { chartHost } from "./chart-host.js";
 
 const charts = new Map();
 let nextId = 1;
@@ -42,17 +43,19 @@ function showHistory(chart, epochs) {
 
 function appendEpoch(chart, metrics) {
   if (metrics.epoch <= chart.lastEpoch) return;
+  const delivered = Date.now() - Date.parse(metrics.completedAt);
   chart.lastEpoch = metrics.epoch;
   chart.points += 1;
   chart.apex.appendData(chart.metrics.map(m => ({ data: [pointOf(chart, metrics, m)].filter(p => p) })), false);
   chart.element.dataset.points = String(chart.points);
   // Epoch end (server clock) to point in the chart's SVG, for the latency measurement in the README.
   (window.dashboardChartLatencies ??= []).push(Date.now() - Date.parse(metrics.completedAt));
+  (window.dashboardChartDelivery ??= []).push(delivered);
 }
 
 // options: { title, yTitle, percent, series: [{ name, metric?, points: [{ x, y }] }] }
 export function create(element, options) {
-  const apex = new ApexCharts(element, {
+  const apex = new ApexCharts(chartHost(element), {
     // injectStyleSheet off: App.razor links apexcharts.css once instead of a <style> per redraw.
     chart: { type: "line", height: 280, animations: { enabled: false }, toolbar: { show: false }, zoom: { enabled: false }, injectStyleSheet: false },
     title: { text: options.title },

@@ -1,6 +1,7 @@
 // The confusion-matrix heatmap: rows are true classes, columns predicted, the cell text the
 // count (or the row's percentage when normalised). Clicking a cell tells .NET (CellSelected)
 // which true and predicted class it holds. ApexCharts is the UMD build from wwwroot/lib.
+import { chartHost } from "./chart-host.js";
 const maps = new Map();
 let nextId = 1;
 
@@ -17,7 +18,7 @@ function series(options) {
 
 export function create(element, options, dotnet) {
   const classes = options.matrix.length;
-  const apex = new ApexCharts(element, {
+  const apex = new ApexCharts(chartHost(element), {
     chart: {
       type: "heatmap", height: 420, animations: { enabled: false }, toolbar: { show: false }, injectStyleSheet: false,
       events: {
