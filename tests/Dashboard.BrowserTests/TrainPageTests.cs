@@ -27,7 +27,13 @@ public class TrainPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
             await Assertions.Expect(page.GetByTestId("accuracy-chart")).ToHaveAttributeAsync("data-points", "4");
             await Assertions.Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Completed");
             await Assertions.Expect(page.GetByTestId("test-accuracy")).ToContainTextAsync("on 10 images");
+            // The lines are drawn in the chart's shadow root (outside the theme's selectors, for speed).
+            await Assertions.Expect(page.GetByTestId("loss-chart").Locator("path.apexcharts-line")).ToHaveCountAsync(2);
+            Assert.True(await page.GetByTestId("loss-chart").EvaluateAsync<bool>("e => e.shadowRoot?.querySelector('svg') != null"));
         }
+        // The theme rule that made every DOM update restyle the page is gone (theme-fixes.js).
+        Assert.Equal(0, await watcher.EvaluateAsync<int>(
+            "() => [...document.styleSheets].flatMap(s => [...s.cssRules]).filter(r => r.selectorText?.includes('.rz-datepicker:has(')).length"));
     }
 
     [Fact]
