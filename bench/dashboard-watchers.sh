@@ -9,7 +9,7 @@
 set -euo pipefail
 watchers="${WATCHERS:-10}"
 rounds="${ROUNDS:-3}"
-config="${RUN_CONFIG:-{\"model\":\"cnn-bn\",\"epochs\":3,\"trainLimit\":15000,\"testLimit\":1000,\"device\":\"cpu\"\}}"
+config="${RUN_CONFIG:-{\"model\":\"cnn-bn\",\"epochs\":2,\"testLimit\":1000,\"device\":\"cpu\"\}}"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 browser_pin=()
 [[ -n "${BROWSER_CPUS:-}" ]] && browser_pin=(taskset -c "$BROWSER_CPUS")

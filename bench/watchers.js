@@ -1,7 +1,9 @@
 // Measures what watching costs and how fast epochs reach the screen: opens N browser pages
 // on /train (Debian's Chromium via playwright-core), starts a run through the API, waits
-// for it to finish, then prints the run's training images/s and, from the pages, the time
-// from each epoch's server timestamp to its point being drawn.
+// for it to finish, then prints the run's training images/s, the CPU cores the server and the
+// browsers used meanwhile, each page's main-thread ms per second (Chromium's Performance
+// domain) and, from the pages, the time from each epoch's server timestamp to the message
+// arriving (deliveryMs) and to its point being drawn (latencyMs).
 // Usage: node bench/watchers.js BASE_URL WATCHERS 'RUN_CONFIG_JSON'
 const { chromium } = require("playwright-core");
 const [baseUrl, watchersText, configJson] = process.argv.slice(2);
