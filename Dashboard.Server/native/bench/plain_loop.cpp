@@ -1,8 +1,8 @@
 // The engine limit for the benchmark: a plain libtorch training loop written the obvious
 // way, with no dashboard code, on the same networks, batch size and device-resident data.
 // Usage: plain_loop PRESET BATCH_SIZE IMAGES THREADS [RAW_IDX_IMAGES]
-// With RAW_IDX_IMAGES (an uncompressed MNIST images file) it trains on those pixels, as the
-// engine does; without, on uniform noise. Prints one line:
+// With RAW_IDX_IMAGES (an uncompressed MNIST images file) it trains on those pixels and the
+// labels file beside it, as the engine does; without, on uniform noise and random labels. Prints one line:
 // "PRESET images_per_second=N peak_rss_mib=N".
 #include <torch/torch.h>
 
@@ -84,6 +84,19 @@ int main(int argc, char** argv) {
   }
   x_all = x_all.sub_(0.5).div_(0.5);
   auto y_all = torch::randint(0, 10, {images}, torch::kInt64);
+  if (argc == 6) {
+    // The matching labels file beside the images (train-labels-idx1-ubyte), when there is one.
+    std::string labels_path = argv[5];
+    const auto at = labels_path.rfind("images-idx3");
+    std::vector<uint8_t> raw(static_cast<size_t>(images));
+    std::ifstream file;
+    if (at != std::string::npos) {
+      file.open(labels_path.replace(at, 11, "labels-idx1"), std::ios::binary);
+    }
+    if (file && file.seekg(8) && file.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(raw.size()))) {
+      y_all = torch::from_blob(raw.data(), {images}, torch::kUInt8).to(torch::kInt64);
+    }
+  }
   model->train();
   auto run_epoch = [&] {
     auto order = torch::randperm(images, torch::kInt64);

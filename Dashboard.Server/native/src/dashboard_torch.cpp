@@ -12,7 +12,6 @@
 struct dt_net {
   torch::nn::Sequential module;
   torch::Device device;
-  bool channels_last; // CPU networks with convolutions keep 4-D weights and inputs NHWC
 };
 
 struct dt_data {
@@ -80,26 +79,6 @@ torch::nn::AnyModule make_layer(const dt_layer& l) {
   }
 }
 
-// oneDNN's CPU convolutions, batch norm and pooling run about 1.5x faster here on channels-last
-// (NHWC) tensors than on NCHW ones, which they reorder on every call. Weights are converted once
-// (again after a load, which replaces them); inputs on their way in. Checkpoints stay ordinary
-// tensors to PyTorch, which reads the strides.
-void keep_channels_last(dt_net* net) {
-  if (!net->channels_last) {
-    return;
-  }
-  torch::NoGradGuard no_grad;
-  for (auto& p : net->module->parameters()) {
-    if (p.dim() == 4) {
-      p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
-    }
-  }
-}
-
-torch::Tensor network_input(const dt_net* net, const torch::Tensor& x) {
-  return net->channels_last && x.dim() == 4 ? x.contiguous(at::MemoryFormat::ChannelsLast) : x;
-}
-
 torch::Tensor normalise(torch::Tensor unit_range, double mean, double std) {
   return unit_range.sub_(mean).div_(std);
 }
@@ -162,15 +141,11 @@ dt_net* dt_net_create(const dt_layer* layers, int32_t count, const char* device)
   TORCH_CHECK(count > 0, "a network needs at least one layer");
   const auto parsed = parse_device(device);
   torch::nn::Sequential module;
-  bool convolutions = false;
   for (int32_t i = 0; i < count; ++i) {
     module->push_back(make_layer(layers[i]));
-    convolutions = convolutions || layers[i].kind == DT_CONV2D;
   }
   module->to(parsed);
-  auto net = new dt_net{module, parsed, convolutions && parsed.is_cpu()};
-  keep_channels_last(net);
-  return net;
+  return new dt_net{module, parsed};
   DT_CATCH(nullptr)
 }
 
@@ -196,7 +171,6 @@ int32_t dt_net_save(dt_net* net, const char* path) {
 int32_t dt_net_load(dt_net* net, const char* path) {
   DT_TRY
   torch::load(net->module, path, net->device);
-  keep_channels_last(net);
   return 0;
   DT_CATCH(-1)
 }
@@ -298,7 +272,7 @@ int32_t dt_train_batches(dt_net* net, dt_optim* optim, dt_data* data, dt_index* 
   for (int64_t b = 0; b < count; ++b) {
     const auto end = std::min<int64_t>(start + batch_size, end_of_call);
     auto rows = index->positions.slice(0, start, end);
-    auto x = network_input(net, data->images.index_select(0, rows));
+    auto x = data->images.index_select(0, rows);
     auto y = data->labels.index_select(0, rows);
     optim->optimizer->zero_grad();
     auto logits = net->module->forward(x);
@@ -341,7 +315,7 @@ int32_t dt_evaluate(dt_net* net, dt_data* data, dt_index* index, int32_t batch_s
   for (int64_t start = 0; start < total; start += batch_size) {
     const auto end = std::min<int64_t>(start + batch_size, total);
     auto rows = index->positions.slice(0, start, end);
-    auto logits = net->module->forward(network_input(net, data->images.index_select(0, rows)));
+    auto logits = net->module->forward(data->images.index_select(0, rows));
     auto y = data->labels.index_select(0, rows);
     loss_acc += torch::nn::functional::cross_entropy(
         logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
@@ -374,7 +348,7 @@ int32_t dt_predict(dt_net* net, const float* pixels, int64_t n, int32_t c, int32
   auto x = torch::from_blob(const_cast<float*>(pixels), {n, c, h, w}, torch::kFloat32)
                .to(net->device)
                .clone();
-  auto logits = net->module->forward(network_input(net, normalise(x, mean, std)));
+  auto logits = net->module->forward(normalise(x, mean, std));
   TORCH_CHECK(logits.dim() == 2 && logits.size(1) == classes, "the network produced shape ",
               logits.sizes(), " but ", classes, " class scores were expected");
   auto p = logits.softmax(1).to(torch::kCPU).contiguous();
