@@ -28,6 +28,7 @@ public static class TrainCommand
         var schedule = new Option<LearningRateSchedule>("--schedule") { Description = "Learning-rate schedule: constant, onecycle (--lr is the peak) or cosine.", DefaultValueFactory = _ => Defaults.Schedule };
         var momentum = new Option<double>("--momentum") { Description = "SGD momentum (ignored by Adam).", DefaultValueFactory = _ => Defaults.Momentum };
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay.", DefaultValueFactory = _ => Defaults.WeightDecay };
+        var channelsLast = new Option<bool>("--channels-last") { Description = "Keep convolution weights and inputs channels-last (NHWC): faster for cnn-fast at large batches on CPU." };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per training batch.", DefaultValueFactory = _ => Defaults.BatchSize };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training images.", DefaultValueFactory = _ => Defaults.Epochs };
         var validation = new Option<double>("--validation-split") { Description = "Fraction of training images held out for validation (0 to 0.9).", DefaultValueFactory = _ => Defaults.ValidationFraction };
@@ -42,7 +43,7 @@ public static class TrainCommand
 
         var command = new RootCommand("Train a network on a dataset without the web UI, with a progress bar, per-epoch metrics, a per-class table and a saved checkpoint.")
         {
-            recipe, dataset, model, optimizer, lr, schedule, momentum, weightDecay, batchSize, epochs, validation, seed, device, threads,
+            recipe, dataset, model, optimizer, lr, schedule, momentum, weightDecay, channelsLast, batchSize, epochs, validation, seed, device, threads,
             trainLimit, testLimit, data, checkpoint, init,
         };
 
@@ -66,6 +67,7 @@ public static class TrainCommand
                 Schedule = Pick(schedule, basis.Schedule),
                 Momentum = Pick(momentum, basis.Momentum),
                 WeightDecay = Pick(weightDecay, basis.WeightDecay),
+                ChannelsLast = Pick(channelsLast, basis.ChannelsLast),
                 BatchSize = Pick(batchSize, basis.BatchSize),
                 Epochs = Pick(epochs, basis.Epochs),
                 ValidationFraction = Pick(validation, basis.ValidationFraction),

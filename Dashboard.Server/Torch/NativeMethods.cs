@@ -38,7 +38,7 @@ internal static partial class NativeMethods
     internal static partial int ManualSeed(ulong seed);
 
     [LibraryImport(Library, EntryPoint = "dt_net_create", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial NetHandle NetCreate(Layer[] layers, int count, string device);
+    internal static partial NetHandle NetCreate(Layer[] layers, int count, string device, int channelsLast);
 
     [LibraryImport(Library, EntryPoint = "dt_net_free")]
     internal static partial void NetFree(IntPtr net);

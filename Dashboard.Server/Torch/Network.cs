@@ -30,8 +30,9 @@ public sealed class Network : IDisposable
 
     internal NetHandle Handle => _handle;
 
-    /// <summary>Builds the layers as PyTorch's nn.Sequential would (same parameter names and order).</summary>
-    public static Network Create(IReadOnlyList<LayerSpec> layers, string device)
+    /// <summary>Builds the layers as PyTorch's nn.Sequential would (same parameter names and order);
+    /// <paramref name="channelsLast"/> keeps convolution weights and inputs NHWC in memory.</summary>
+    public static Network Create(IReadOnlyList<LayerSpec> layers, string device, bool channelsLast = false)
     {
         TorchRuntime.EnsureInitialised();
         var native = layers.Select(l => new NativeMethods.Layer
@@ -44,7 +45,7 @@ public sealed class Network : IDisposable
             Padding = l.Padding,
             P = l.P,
         }).ToArray();
-        var handle = TorchException.Check(NativeMethods.NetCreate(native, native.Length, device));
+        var handle = TorchException.Check(NativeMethods.NetCreate(native, native.Length, device, channelsLast ? 1 : 0));
         return new Network(handle, device);
     }
 

@@ -81,7 +81,7 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
         }
 
         TorchRuntime.ManualSeed((ulong)config.Seed);
-        using var network = Network.Create(layers, device);
+        using var network = Network.Create(layers, device, config.ChannelsLast);
         using var optimizer = Optimizer.Create(network, config.Optimizer, config.LearningRate, config.Momentum, config.WeightDecay);
         var done = ResumedEpochs(config, files);
         if (done > 0)

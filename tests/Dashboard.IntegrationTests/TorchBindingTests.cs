@@ -108,6 +108,38 @@ public class TorchBindingTests
     }
 
     [Fact]
+    public void A_channels_last_network_trains_like_an_ordinary_one_and_their_checkpoints_interchange()
+    {
+        using var temp = new TempFolder();
+        var (pixels, labels) = SyntheticData.Digits(64, seed: 5);
+        LayerSpec[] layers = [LayerSpec.Conv2d(1, 4, 3, padding: 1), LayerSpec.ReLU(), LayerSpec.MaxPool2d(2),
+            LayerSpec.Flatten(), LayerSpec.Linear(784, 10)];
+        var shape = TensorShape.Image(1, 28, 28);
+        var input = pixels.Select(p => p / 255f).ToArray();
+
+        float[] TrainedPredictions(bool channelsLast, string path)
+        {
+            TorchRuntime.ManualSeed(3);
+            using var network = Network.Create(layers, "cpu", channelsLast);
+            using var optimizer = Optimizer.Create(network, OptimizerKind.Adam, 1e-2, 0, 0);
+            using var data = DeviceDataset.Create(pixels, labels, shape, 0.5, 0.5, "cpu");
+            using var index = DeviceIndex.Create([.. Enumerable.Range(0, 64).Select(i => (long)i)], "cpu");
+            network.TrainBatches(optimizer, data, index, 0, 16, 4);
+            network.Save(path);
+            return network.Predict(input, 64, shape, 0.5, 0.5, 10);
+        }
+        var ordinary = TrainedPredictions(false, temp.File("nchw.pt"));
+        var channelsLast = TrainedPredictions(true, temp.File("nhwc.pt"));
+        // The same arithmetic in another memory order: equal up to float summation order.
+        Assert.Equal(ordinary.Length, channelsLast.Length);
+        Assert.All(ordinary.Zip(channelsLast), pair => Assert.Equal(pair.First, pair.Second, 1e-3f));
+
+        using var loaded = Network.Create(layers, "cpu", channelsLast: false);
+        loaded.Load(temp.File("nhwc.pt"));
+        Assert.All(channelsLast.Zip(loaded.Predict(input, 64, shape, 0.5, 0.5, 10)), pair => Assert.Equal(pair.First, pair.Second, 1e-5f));
+    }
+
+    [Fact]
     public void Loading_a_corrupt_checkpoint_is_an_error_with_libtorchs_message()
     {
         using var temp = new TempFolder();

@@ -47,8 +47,10 @@ DT_EXPORT int32_t dt_get_num_threads(void);
 DT_EXPORT int32_t dt_set_num_threads(int32_t threads);
 DT_EXPORT int32_t dt_manual_seed(uint64_t seed);
 
-// device: "cpu", "cuda" or "cuda:N" (auto is resolved by the caller).
-DT_EXPORT dt_net* dt_net_create(const dt_layer* layers, int32_t count, const char* device);
+// device: "cpu", "cuda" or "cuda:N" (auto is resolved by the caller). channels_last != 0 keeps
+// 4-D weights and inputs in channels-last (NHWC) memory; checkpoints are the same either way.
+DT_EXPORT dt_net* dt_net_create(const dt_layer* layers, int32_t count, const char* device,
+                                int32_t channels_last);
 DT_EXPORT void dt_net_free(dt_net* net);
 DT_EXPORT int64_t dt_net_parameter_count(dt_net* net);
 DT_EXPORT int32_t dt_net_save(dt_net* net, const char* path);
