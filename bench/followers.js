@@ -1,7 +1,13 @@
 // What following costs training: runs the same training with 0, 10 and 100 SignalR clients
 // (npm @microsoft/signalr, as any teammate's script) following it, alternating ROUNDS times,
-// and prints the run's training images/s (epochs after the first) for each.
+// and prints the run's training images/s (epochs after the first) for each. With SERVER_PID it
+// also prints the server's CPU seconds while the followers are connected, split by thread:
+// training (the run's long-running thread and libtorch's OpenMP workers, which carry the
+// process name "dotnet", as does the idle main thread) and serving (every other thread:
+// Kestrel, SignalR, the thread pool, GC). Unlike images/s, CPU seconds do not move with the
+// VM's speed, so they show the fan-out's cost when images/s is too noisy to.
 // Usage: node bench/followers.js BASE_URL ROUNDS 'RUN_CONFIG_JSON'
+const fs = require("fs");
 const path = require("path");
 const signalR = require(path.join(__dirname, "..", "Dashboard.Client", "node_modules", "@microsoft/signalr"));
 const [baseUrl, roundsText, configJson] = process.argv.slice(2);
@@ -18,10 +24,28 @@ async function follow(runId) {
   return { c, epochs: () => epochs };
 }
 
+// CPU seconds so far of the server, { training, serving } (Linux /proc, 1/100 s ticks): the
+// training threads' own counters, and the rest of the process's total (which keeps the time of
+// thread-pool threads that have exited).
+function serverCpu() {
+  const pid = process.env.SERVER_PID;
+  if (!pid) return { training: 0, serving: 0 };
+  const seconds = stat => { const fields = stat.split(") ")[1].split(" "); return (Number(fields[11]) + Number(fields[12])) / 100; };
+  let training = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      if (name === "dotnet" || name.startsWith(".NET Long Run")) training += seconds(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8"));
+    } catch { } // the thread ended meanwhile
+  }
+  return { training, serving: seconds(fs.readFileSync(`/proc/${pid}/stat`, "utf8")) - training };
+}
+
 async function measure(followers) {
   // Followers connect while the run is queued behind nothing: create it, then follow at once.
   const run = await (await fetch(`${baseUrl}/api/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: configJson })).json();
   const clients = await Promise.all(Array.from({ length: followers }, () => follow(run.id)));
+  const before = serverCpu();
   let done;
   for (;;) {
     done = await (await fetch(`${baseUrl}/api/runs/${run.id}`)).json();
@@ -29,11 +53,16 @@ async function measure(followers) {
     await new Promise(r => setTimeout(r, 250));
   }
   await new Promise(r => setTimeout(r, 300)); // let the last epoch reach the clients
+  const after = serverCpu();
   const received = clients.map(x => x.epochs());
   await Promise.all(clients.map(x => x.c.stop()));
   const rates = done.epochs.slice(1).map(e => e.imagesPerSecond);
   return { followers, status: done.status, imagesPerSecond: Math.round(rates.reduce((a, b) => a + b, 0) / rates.length),
-    everyFollowerGotEveryEpoch: received.every(n => n === done.epochs.length) };
+    everyFollowerGotEveryEpoch: received.every(n => n === done.epochs.length),
+    ...(process.env.SERVER_PID && {
+      cpuSeconds: { training: Math.round((after.training - before.training) * 10) / 10, serving: Math.round((after.serving - before.serving) * 10) / 10 },
+      servingShare: Math.round(1000 * (after.serving - before.serving) / (after.serving - before.serving + after.training - before.training)) / 10 + "%",
+    }) };
 }
 
 (async () => {
