@@ -11,11 +11,9 @@ watchers="${WATCHERS:-10}"
 rounds="${ROUNDS:-3}"
 config="${RUN_CONFIG:-{\"model\":\"cnn-bn\",\"epochs\":2,\"testLimit\":1000,\"device\":\"cpu\"\}}"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-browser_pin=()
-[[ -n "${BROWSER_CPUS:-}" ]] && browser_pin=(taskset -c "$BROWSER_CPUS")
 start_dashboard "${PORT:-5091}" "${SERVER_CPUS:-}"
 trap 'kill $server; rm -rf "$runs"' EXIT
 for _ in $(seq 1 "$rounds"); do
-  "${browser_pin[@]}" node bench/watchers.js "$url" 0 "$config"
-  "${browser_pin[@]}" node bench/watchers.js "$url" "$watchers" "$config"
+  pinned "${BROWSER_CPUS:-}" node bench/watchers.js "$url" 0 "$config"
+  pinned "${BROWSER_CPUS:-}" node bench/watchers.js "$url" "$watchers" "$config"
 done

@@ -9,6 +9,7 @@
 // Usage: node bench/followers.js BASE_URL ROUNDS 'RUN_CONFIG_JSON'
 const fs = require("fs");
 const path = require("path");
+const { statSeconds } = require("./proc-cpu");
 const signalR = require(path.join(__dirname, "..", "Dashboard.Client", "node_modules", "@microsoft/signalr"));
 const [baseUrl, roundsText, configJson] = process.argv.slice(2);
 
@@ -30,15 +31,14 @@ async function follow(runId) {
 function serverCpu() {
   const pid = process.env.SERVER_PID;
   if (!pid) return { training: 0, serving: 0 };
-  const seconds = stat => { const fields = stat.split(") ")[1].split(" "); return (Number(fields[11]) + Number(fields[12])) / 100; };
   let training = 0;
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
     try {
       const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
-      if (name === "dotnet" || name.startsWith(".NET Long Run")) training += seconds(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8"));
+      if (name === "dotnet" || name.startsWith(".NET Long Run")) training += statSeconds(`/proc/${pid}/task/${tid}/stat`);
     } catch { } // the thread ended meanwhile
   }
-  return { training, serving: seconds(fs.readFileSync(`/proc/${pid}/stat`, "utf8")) - training };
+  return { training, serving: statSeconds(`/proc/${pid}/stat`) - training };
 }
 
 async function measure(followers) {

@@ -7,8 +7,6 @@
 set -euo pipefail
 config="${RUN_CONFIG:-{\"model\":\"cnn-bn\",\"epochs\":3,\"trainLimit\":15000,\"testLimit\":1000,\"device\":\"cpu\"\}}"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-client_pin=()
-[[ -n "${CLIENT_CPUS:-}" ]] && client_pin=(taskset -c "$CLIENT_CPUS")
 start_dashboard "${PORT:-5095}" "${SERVER_CPUS:-}"
 trap 'kill $server; rm -rf "$runs"' EXIT
-SERVER_PID=$server "${client_pin[@]}" node bench/followers.js "$url" "${ROUNDS:-3}" "$config"
+SERVER_PID=$server pinned "${CLIENT_CPUS:-}" node bench/followers.js "$url" "${ROUNDS:-3}" "$config"

@@ -7,8 +7,17 @@ cd "$repo"
 (cd bench && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 dotnet build Dashboard.Server -c Release -nologo -v quiet >/dev/null
 
+# pinned CPUS COMMAND...: runs COMMAND (in the foreground) on the taskset cpu list CPUS, or
+# anywhere when CPUS is empty.
+pinned() {
+  local cpus="$1"
+  shift
+  if [[ -n "$cpus" ]]; then taskset -c "$cpus" "$@"; else "$@"; fi
+}
+
 start_dashboard() {
   url="http://127.0.0.1:$1"
+  # taskset execs the server, so $server is the server's own pid (a shell function would not).
   local pin=()
   [[ -n "${2:-}" ]] && pin=(taskset -c "$2")
   Data__Folder="${Data__Folder:-$repo/data}" Runs__Folder="$runs" \

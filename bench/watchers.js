@@ -9,15 +9,7 @@ const { chromium } = require("playwright-core");
 const [baseUrl, watchersText, configJson] = process.argv.slice(2);
 const watchers = Number(watchersText);
 
-// CPU seconds used so far by the live processes whose command line contains `pattern` (Linux /proc).
-const fs = require("fs");
-const cpuSeconds = pattern => fs.readdirSync("/proc").filter(d => /^\d+$/.test(d)).reduce((sum, pid) => {
-  try {
-    if (!fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(pattern)) return sum;
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return sum + (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-  } catch { return sum; } // the process ended meanwhile
-}, 0);
+const { processesSeconds: cpuSeconds } = require("./proc-cpu");
 
 const percentile = (values, p) => {
   if (!values.length) return NaN;
