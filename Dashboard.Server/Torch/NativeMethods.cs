@@ -71,9 +71,6 @@ internal static partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "dt_optim_free")]
     internal static partial void OptimFree(IntPtr optim);
 
-    [LibraryImport(Library, EntryPoint = "dt_optim_set_lr")]
-    internal static partial int OptimSetLr(OptimizerHandle optim, double lr);
-
     [LibraryImport(Library, EntryPoint = "dt_optim_save", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int OptimSave(OptimizerHandle optim, string path);
 
@@ -81,8 +78,8 @@ internal static partial class NativeMethods
     internal static partial int OptimLoad(OptimizerHandle optim, string path);
 
     [LibraryImport(Library, EntryPoint = "dt_train_batches")]
-    internal static partial int TrainBatches(NetHandle net, OptimizerHandle optim, DataHandle data, IndexHandle index,
-        long start, int batchSize, int batches, out double lossSum, out long correct, out long samples, out int firstNonFinite);
+    internal static unsafe partial int TrainBatches(NetHandle net, OptimizerHandle optim, DataHandle data, IndexHandle index,
+        long start, int batchSize, int batches, double* learningRates, out double lossSum, out long correct, out long samples, out int firstNonFinite);
 
     [LibraryImport(Library, EntryPoint = "dt_evaluate")]
     internal static unsafe partial int Evaluate(NetHandle net, DataHandle data, IndexHandle index, int batchSize,

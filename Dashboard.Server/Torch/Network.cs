@@ -55,11 +55,26 @@ public sealed class Network : IDisposable
     /// <summary>Reads parameters and buffers saved by <see cref="Save"/> into this network.</summary>
     public void Load(string path) => TorchException.Check(NativeMethods.NetLoad(_handle, path));
 
-    /// <summary>Trains up to <paramref name="batches"/> batches from index positions starting at <paramref name="start"/>.</summary>
-    public BatchStats TrainBatches(Optimizer optimizer, DeviceDataset data, DeviceIndex index, long start, int batchSize, int batches)
+    /// <summary>
+    /// Trains up to <paramref name="batches"/> batches from index positions starting at <paramref name="start"/>.
+    /// <paramref name="learningRates"/>: one rate per batch (a schedule), or empty to keep the optimizer's rate.
+    /// </summary>
+    public unsafe BatchStats TrainBatches(Optimizer optimizer, DeviceDataset data, DeviceIndex index, long start, int batchSize, int batches,
+        ReadOnlySpan<double> learningRates = default)
     {
-        TorchException.Check(NativeMethods.TrainBatches(_handle, optimizer.Handle, data.Handle, index.Handle,
-            start, batchSize, batches, out var loss, out var correct, out var samples, out var bad));
+        if (!learningRates.IsEmpty && learningRates.Length < batches)
+        {
+            throw new ArgumentException($"{batches} batches need {batches} learning rates, got {learningRates.Length}.", nameof(learningRates));
+        }
+        int status, bad;
+        double loss;
+        long correct, samples;
+        fixed (double* rates = learningRates)
+        {
+            status = NativeMethods.TrainBatches(_handle, optimizer.Handle, data.Handle, index.Handle,
+                start, batchSize, batches, rates, out loss, out correct, out samples, out bad);
+        }
+        TorchException.Check(status);
         return new BatchStats(loss, correct, samples, bad >= 0 ? bad : null);
     }
 
@@ -170,8 +185,6 @@ public sealed class Optimizer : IDisposable
     public static Optimizer Create(Network network, OptimizerKind kind, double learningRate, double momentum, double weightDecay) =>
         new(TorchException.Check(NativeMethods.OptimCreate(network.Handle, (int)kind, learningRate,
             kind == OptimizerKind.Sgd ? momentum : 0, weightDecay)));
-
-    public void SetLearningRate(double learningRate) => TorchException.Check(NativeMethods.OptimSetLr(Handle, learningRate));
 
     /// <summary>Writes the optimizer's state (moments, momentum buffers) for a later resume.</summary>
     public void Save(string path) => TorchException.Check(NativeMethods.OptimSave(Handle, path));

@@ -43,7 +43,7 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
     // Larger batches allocate activations above glibc's 32 MiB mmap ceiling and run 3-10x slower here.
     private const int EvaluationBatchSize = 256;
 
-    // Batches per native call grow until a call takes about this long (constant learning rate only).
+    // Batches per native call grow until a call takes about this long; a schedule's rates go along per batch.
     private const double CallSeconds = 0.03;
     private const int MaxBatchesPerCall = 256;
 
@@ -129,23 +129,21 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
             double lossSum = 0;
             long correct = 0, seen = 0;
             var learningRate = config.LearningRate;
+            var scheduled = new double[config.Schedule == LearningRateSchedule.Constant ? 0 : MaxBatchesPerCall];
             var perCall = 1;
             for (var batch = 0; batch < batches;)
             {
                 cancellation.ThrowIfCancellationRequested();
-                var take = 1;
-                if (config.Schedule != LearningRateSchedule.Constant)
+                var take = Math.Min(perCall, batches - batch);
+                var rates = scheduled.AsSpan(0, Math.Min(take, scheduled.Length));
+                for (var i = 0; i < rates.Length; i++)
                 {
-                    learningRate = Schedules.At(config.Schedule, config.LearningRate, (long)(epoch - 1) * batches + batch, (long)config.Epochs * batches);
                     // A one-cycle rate ends near zero, which libtorch's optimizers refuse.
-                    optimizer.SetLearningRate(Math.Max(learningRate, 1e-12));
+                    rates[i] = Math.Max(Schedules.At(config.Schedule, config.LearningRate, (long)(epoch - 1) * batches + batch + i, (long)config.Epochs * batches), 1e-12);
                 }
-                else
-                {
-                    take = Math.Min(perCall, batches - batch);
-                }
+                learningRate = rates.IsEmpty ? learningRate : rates[^1];
                 var callStart = Stopwatch.GetTimestamp();
-                var stats = network.TrainBatches(optimizer, trainData, order, (long)batch * config.BatchSize, config.BatchSize, take);
+                var stats = network.TrainBatches(optimizer, trainData, order, (long)batch * config.BatchSize, config.BatchSize, take, rates);
                 if (stats.FirstNonFinite is { } bad)
                 {
                     throw new RunDivergedException(epoch, batch + bad + 1, stats.LossSum / Math.Max(1, stats.Samples));

@@ -82,6 +82,46 @@ public class TorchBindingTests
     }
 
     [Fact]
+    public void Per_batch_learning_rates_apply_to_their_own_batch_within_one_call()
+    {
+        var (pixels, labels) = SyntheticData.Digits(64, seed: 6);
+        LayerSpec[] layers = [LayerSpec.Flatten(), LayerSpec.Linear(784, 10)];
+        var shape = TensorShape.Image(1, 28, 28);
+        var input = pixels.Select(p => p / 255f).ToArray();
+        using var data = DeviceDataset.Create(pixels, labels, shape, 0.5, 0.5, "cpu");
+        using var index = DeviceIndex.Create([.. Enumerable.Range(0, 64).Select(i => (long)i)], "cpu");
+        double[] schedule = [0.2, 0.01, 0.05, 0.001];
+
+        float[] Trained(Action<Network, Optimizer> train)
+        {
+            TorchRuntime.ManualSeed(4);
+            using var network = Network.Create(layers, "cpu");
+            using var optimizer = Optimizer.Create(network, OptimizerKind.Sgd, 0.2, 0, 0);
+            train(network, optimizer);
+            return network.Predict(input, 64, shape, 0.5, 0.5, 10);
+        }
+        var oneCall = Trained((n, o) => n.TrainBatches(o, data, index, 0, 16, 4, schedule));
+        var callPerBatch = Trained((n, o) =>
+        {
+            for (var b = 0; b < 4; b++)
+            {
+                n.TrainBatches(o, data, index, b * 16, 16, 1, schedule.AsSpan(b, 1));
+            }
+        });
+        var optimizersRate = Trained((n, o) => n.TrainBatches(o, data, index, 0, 16, 4));
+
+        Assert.Equal(callPerBatch, oneCall);
+        Assert.NotEqual(optimizersRate, oneCall);
+        Assert.Equal(optimizersRate, Trained((n, o) => n.TrainBatches(o, data, index, 0, 16, 4, [0.2, 0.2, 0.2, 0.2])));
+
+        using var network = Network.Create(layers, "cpu");
+        using var optimizer = Optimizer.Create(network, OptimizerKind.Sgd, 0.2, 0, 0);
+        Assert.Contains("learning rate must be positive",
+            Assert.Throws<TorchException>(() => network.TrainBatches(optimizer, data, index, 0, 16, 2, [0.1, 0])).Message);
+        Assert.Throws<ArgumentException>(() => network.TrainBatches(optimizer, data, index, 0, 16, 2, [0.1]));
+    }
+
+    [Fact]
     public void Save_and_load_reproduce_the_predictions_exactly()
     {
         using var temp = new TempFolder();

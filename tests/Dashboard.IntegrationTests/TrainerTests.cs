@@ -103,6 +103,19 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void A_scheduled_run_reports_the_rate_of_each_epochs_last_batch()
+    {
+        var config = Tiny(epochs: 2) with { Schedule = LearningRateSchedule.OneCycle };
+        var result = new Trainer(_catalog).Run(config, new RecordingObserver());
+
+        var batches = result.Started.BatchesPerEpoch;
+        Assert.Equal(Schedules.At(LearningRateSchedule.OneCycle, 0.05, batches - 1, 2 * batches), result.Epochs[0].LearningRate, 12);
+        // The last rate of a one-cycle run is about lr / 250,000, above libtorch's floor.
+        Assert.Equal(0.05 / 250_000, result.Epochs[1].LearningRate, 12);
+        Assert.True(result.Epochs[1].TrainLoss < result.Epochs[0].TrainLoss);
+    }
+
+    [Fact]
     public void Cancellation_stops_between_batches_after_the_completed_epochs_were_reported()
     {
         using var cancel = new CancellationTokenSource();

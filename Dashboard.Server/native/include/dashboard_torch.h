@@ -69,7 +69,6 @@ DT_EXPORT void dt_index_free(dt_index* index);
 DT_EXPORT dt_optim* dt_optim_create(dt_net* net, int32_t kind, double lr, double momentum,
                                     double weight_decay);
 DT_EXPORT void dt_optim_free(dt_optim* optim);
-DT_EXPORT int32_t dt_optim_set_lr(dt_optim* optim, double lr);
 /* The optimizer's state (Adam's moments, SGD's momentum buffers) to and from a file, so a
    resumed run continues where it stopped. Loading needs an optimizer of the same kind over
    the same network. */
@@ -79,10 +78,12 @@ DT_EXPORT int32_t dt_optim_load(dt_optim* optim, const char* path);
 // Trains `batches` batches of up to batch_size samples taken from index positions
 // [start, ...). Sums the per-sample loss and the number correct over those batches; the
 // only host-device sync is at the end of the call. first_nonfinite receives the 0-based
-// batch (within this call) whose loss was NaN or infinite, or -1.
+// batch (within this call) whose loss was NaN or infinite, or -1. learning_rates, when not
+// NULL, holds one rate per batch (a schedule), set before that batch's step; NULL keeps the
+// optimizer's rate.
 DT_EXPORT int32_t dt_train_batches(dt_net* net, dt_optim* optim, dt_data* data, dt_index* index,
                                    int64_t start, int32_t batch_size, int32_t batches,
-                                   double* loss_sum, int64_t* correct, int64_t* samples,
+                                   const double* learning_rates, double* loss_sum, int64_t* correct, int64_t* samples,
                                    int32_t* first_nonfinite);
 
 // Evaluates every sample of `index` without autograd. predictions (count) receives the

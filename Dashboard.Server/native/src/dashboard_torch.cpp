@@ -249,16 +249,6 @@ dt_optim* dt_optim_create(dt_net* net, int32_t kind, double lr, double momentum,
 
 void dt_optim_free(dt_optim* optim) { delete optim; }
 
-int32_t dt_optim_set_lr(dt_optim* optim, double lr) {
-  DT_TRY
-  TORCH_CHECK(lr > 0, "learning rate must be positive, got ", lr);
-  for (auto& group : optim->optimizer->param_groups()) {
-    group.options().set_lr(lr);
-  }
-  return 0;
-  DT_CATCH(-1)
-}
-
 int32_t dt_optim_save(dt_optim* optim, const char* path) {
   DT_TRY
   torch::serialize::OutputArchive archive;
@@ -278,7 +268,8 @@ int32_t dt_optim_load(dt_optim* optim, const char* path) {
 }
 
 int32_t dt_train_batches(dt_net* net, dt_optim* optim, dt_data* data, dt_index* index,
-                         int64_t start, int32_t batch_size, int32_t batches, double* loss_sum,
+                         int64_t start, int32_t batch_size, int32_t batches,
+                         const double* learning_rates, double* loss_sum,
                          int64_t* correct, int64_t* samples, int32_t* first_nonfinite) {
   DT_TRY
   TORCH_CHECK(batch_size > 0 && batches > 0, "batch size and batch count must be positive");
@@ -294,6 +285,12 @@ int32_t dt_train_batches(dt_net* net, dt_optim* optim, dt_data* data, dt_index* 
   auto predicted = torch::empty({end_of_call - start}, torch::TensorOptions().dtype(torch::kInt64).device(net->device));
   const auto begin = start;
   for (int64_t b = 0; b < count; ++b) {
+    if (learning_rates) {
+      TORCH_CHECK(learning_rates[b] > 0, "learning rate must be positive, got ", learning_rates[b]);
+      for (auto& group : optim->optimizer->param_groups()) {
+        group.options().set_lr(learning_rates[b]);
+      }
+    }
     const auto end = std::min<int64_t>(start + batch_size, end_of_call);
     auto rows = index->positions.slice(0, start, end);
     auto x = network_input(net, data->images.index_select(0, rows));
