@@ -55,10 +55,13 @@ const followed = epoch => epoch >= 3 && epoch % 2 === 1;
   const sorted = [...ratios].sort((a, b) => a - b);
   const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
   const followedEpochs = epochs.map(e => e.epoch).filter(followed);
+  const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
   console.log(JSON.stringify({
     followers: received.length, followedEpochs: followedEpochs.length,
     medianFollowedVsNeighbours: Math.round(median * 1000) / 1000,
-    meanFollowedVsNeighbours: Math.round(1000 * ratios.reduce((a, b) => a + b, 0) / ratios.length) / 1000,
+    meanFollowedVsNeighbours: Math.round(1000 * mean) / 1000,
+    // The mean's standard error: the mean +- 2 of these brackets the true ratio (about 95%).
+    standardError: Math.round(1000 * Math.sqrt(ratios.reduce((a, r) => a + (r - mean) ** 2, 0) / (ratios.length - 1) / ratios.length)) / 1000,
     everyFollowerGotEveryFollowedEpoch: received.every(list => followedEpochs.every(e => list.includes(e))),
   }));
 })().catch(e => { console.error(e); process.exit(1); });

@@ -13,7 +13,7 @@ set -euo pipefail
 mode="${1:-runs}"
 case "$mode" in
   runs) config="${RUN_CONFIG:-{\"model\":\"cnn-bn\",\"epochs\":3,\"trainLimit\":15000,\"testLimit\":1000,\"device\":\"cpu\"\}}" ;;
-  epochs) config="${RUN_CONFIG:-{\"model\":\"cnn-bn\",\"epochs\":15,\"trainLimit\":12000,\"validationFraction\":0,\"testLimit\":1000,\"device\":\"cpu\"\}}" ;;
+  epochs) config="${RUN_CONFIG:-{\"model\":\"cnn-bn\",\"epochs\":31,\"trainLimit\":12000,\"validationFraction\":0,\"testLimit\":1000,\"device\":\"cpu\"\}}" ;;
   *) echo "usage: bash bench/followers.sh [runs|epochs]" >&2; exit 2 ;;
 esac
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
