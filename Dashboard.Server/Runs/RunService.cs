@@ -114,7 +114,9 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
             return $"Run {from} was trained on {source.Config.Dataset}, not {config.Dataset}.";
         }
         var layers = RunValidation.ResolveLayers(config);
-        return layers is null || RunValidation.ResolveLayers(source.Config)!.SequenceEqual(layers)
+        // The checkpoint's own card says which layers its weights fit: a preset may have changed since.
+        var sourceLayers = Checkpoint.ReadCard(CheckpointFile(from)!)?.Layers ?? RunValidation.ResolveLayers(source.Config)!;
+        return layers is null || sourceLayers.SequenceEqual(layers)
             ? null
             : $"Run {from} has a different network; fine-tuning needs the same layers.";
     }
