@@ -4,36 +4,26 @@
 // warm-up. Each followed epoch's images/s is compared with the mean of the unfollowed epochs on
 // either side of it. Prints one JSON line per epoch and a summary line.
 // Usage: node bench/followers-by-epoch.js BASE_URL FOLLOWERS 'RUN_CONFIG_JSON'
-const path = require("path");
-const signalR = require(path.join(__dirname, "..", "Dashboard.Client", "node_modules", "@microsoft/signalr"));
+const { connectToHub } = require("./hub-client");
 const [baseUrl, followersText, configJson] = process.argv.slice(2);
-
-async function connect(onEpoch) {
-  const c = new signalR.HubConnectionBuilder()
-    .withUrl(`${baseUrl}/hubs/training`, { transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true })
-    .configureLogging(signalR.LogLevel.None).build();
-  c.on("EpochCompleted", e => onEpoch(e.metrics.epoch));
-  for (const m of ["RunHistory", "RunQueued", "RunStarted", "BatchProgress", "RunCompleted", "RunFailed", "RunCancelled"]) c.on(m, () => {});
-  await c.start();
-  return c;
-}
 
 const followed = epoch => epoch >= 3 && epoch % 2 === 1;
 
 (async () => {
   const received = Array.from({ length: Number(followersText) }, () => []);
-  const followers = await Promise.all(received.map(list => connect(epoch => list.push(epoch))));
+  const followers = await Promise.all(received.map(list => connectToHub(baseUrl, { EpochCompleted: e => list.push(e.metrics.epoch) })));
   const run = await (await fetch(`${baseUrl}/api/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: configJson })).json();
   let finished;
   const done = new Promise(resolve => finished = resolve);
   // The controller follows throughout; when an epoch ends it sets who follows the next one.
-  const controller = await connect(async epoch => {
-    const verb = followed(epoch + 1) ? "FollowRun" : followed(epoch) ? "UnfollowRun" : null;
-    if (verb) await Promise.all(followers.map(c => c.invoke(verb, run.id)));
+  const controller = await connectToHub(baseUrl, {
+    EpochCompleted: async e => {
+      const epoch = e.metrics.epoch;
+      const verb = followed(epoch + 1) ? "FollowRun" : followed(epoch) ? "UnfollowRun" : null;
+      if (verb) await Promise.all(followers.map(c => c.invoke(verb, run.id)));
+    },
+    RunCompleted: finished, RunFailed: finished, RunCancelled: finished,
   });
-  controller.on("RunCompleted", finished);
-  controller.on("RunFailed", finished);
-  controller.on("RunCancelled", finished);
   await controller.invoke("FollowRun", run.id);
   await done;
   await new Promise(r => setTimeout(r, 300)); // let the last epoch reach the followers

@@ -8,19 +8,13 @@
 // VM's speed, so they show the fan-out's cost when images/s is too noisy to.
 // Usage: node bench/followers.js BASE_URL ROUNDS 'RUN_CONFIG_JSON'
 const fs = require("fs");
-const path = require("path");
 const { statSeconds } = require("./proc-cpu");
-const signalR = require(path.join(__dirname, "..", "Dashboard.Client", "node_modules", "@microsoft/signalr"));
+const { connectToHub } = require("./hub-client");
 const [baseUrl, roundsText, configJson] = process.argv.slice(2);
 
 async function follow(runId) {
-  const c = new signalR.HubConnectionBuilder()
-    .withUrl(`${baseUrl}/hubs/training`, { transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true })
-    .configureLogging(signalR.LogLevel.None).build();
   let epochs = 0;
-  c.on("EpochCompleted", () => epochs++);
-  for (const m of ["RunHistory", "RunQueued", "RunStarted", "BatchProgress", "RunCompleted", "RunFailed", "RunCancelled"]) c.on(m, () => {});
-  await c.start();
+  const c = await connectToHub(baseUrl, { EpochCompleted: () => epochs++ });
   await c.invoke("FollowRun", runId);
   return { c, epochs: () => epochs };
 }

@@ -105,7 +105,7 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
         {
             return $"Run {from} does not exist.";
         }
-        if (CheckpointFile(from) is null)
+        if (CheckpointFile(from) is not { } checkpoint)
         {
             return $"Run {from} has no checkpoint to start from (runs save one when they complete).";
         }
@@ -115,7 +115,7 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
         }
         var layers = RunValidation.ResolveLayers(config);
         // The checkpoint's own card says which layers its weights fit: a preset may have changed since.
-        var sourceLayers = Checkpoint.ReadCard(CheckpointFile(from)!)?.Layers ?? RunValidation.ResolveLayers(source.Config)!;
+        var sourceLayers = Checkpoint.ReadCard(checkpoint)?.Layers ?? RunValidation.ResolveLayers(source.Config)!;
         return layers is null || sourceLayers.SequenceEqual(layers)
             ? null
             : $"Run {from} has a different network; fine-tuning needs the same layers.";

@@ -66,16 +66,12 @@ public sealed class Network : IDisposable
         {
             throw new ArgumentException($"{batches} batches need {batches} learning rates, got {learningRates.Length}.", nameof(learningRates));
         }
-        int status, bad;
-        double loss;
-        long correct, samples;
         fixed (double* rates = learningRates)
         {
-            status = NativeMethods.TrainBatches(_handle, optimizer.Handle, data.Handle, index.Handle,
-                start, batchSize, batches, rates, out loss, out correct, out samples, out bad);
+            TorchException.Check(NativeMethods.TrainBatches(_handle, optimizer.Handle, data.Handle, index.Handle,
+                start, batchSize, batches, rates, out var loss, out var correct, out var samples, out var bad));
+            return new BatchStats(loss, correct, samples, bad >= 0 ? bad : null);
         }
-        TorchException.Check(status);
-        return new BatchStats(loss, correct, samples, bad >= 0 ? bad : null);
     }
 
     /// <summary>Evaluates every sample of <paramref name="index"/> without autograd.</summary>
