@@ -29,6 +29,7 @@ public static class TrainCommand
         var momentum = new Option<double>("--momentum") { Description = "SGD momentum (ignored by Adam).", DefaultValueFactory = _ => Defaults.Momentum };
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay.", DefaultValueFactory = _ => Defaults.WeightDecay };
         var channelsLast = new Option<bool>("--channels-last") { Description = "Keep convolution weights and inputs channels-last (NHWC): faster for cnn-fast at large batches on CPU." };
+        var precision = new Option<Precision>("--precision") { Description = "Training precision: fp32, bf16 (a CPU with AVX512-BF16 or AMX, or CUDA) or fp16 (CUDA, with loss scaling); weights and checkpoints stay fp32.", DefaultValueFactory = _ => Defaults.Precision };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per training batch.", DefaultValueFactory = _ => Defaults.BatchSize };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training images.", DefaultValueFactory = _ => Defaults.Epochs };
         var validation = new Option<double>("--validation-split") { Description = "Fraction of training images held out for validation (0 to 0.9).", DefaultValueFactory = _ => Defaults.ValidationFraction };
@@ -43,7 +44,7 @@ public static class TrainCommand
 
         var command = new RootCommand("Train a network on a dataset without the web UI, with a progress bar, per-epoch metrics, a per-class table and a saved checkpoint.")
         {
-            recipe, dataset, model, optimizer, lr, schedule, momentum, weightDecay, channelsLast, batchSize, epochs, validation, seed, device, threads,
+            recipe, dataset, model, optimizer, lr, schedule, momentum, weightDecay, channelsLast, precision, batchSize, epochs, validation, seed, device, threads,
             trainLimit, testLimit, data, checkpoint, init,
         };
 
@@ -68,6 +69,7 @@ public static class TrainCommand
                 Momentum = Pick(momentum, basis.Momentum),
                 WeightDecay = Pick(weightDecay, basis.WeightDecay),
                 ChannelsLast = Pick(channelsLast, basis.ChannelsLast),
+                Precision = Pick(precision, basis.Precision),
                 BatchSize = Pick(batchSize, basis.BatchSize),
                 Epochs = Pick(epochs, basis.Epochs),
                 ValidationFraction = Pick(validation, basis.ValidationFraction),

@@ -37,7 +37,11 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
         {
             try
             {
-                TorchRuntime.ResolveDevice(config.Device);
+                var device = TorchRuntime.ResolveDevice(config.Device);
+                if (!errors.ContainsKey("precision") && RunValidation.PrecisionProblem(config.Precision, device, TorchRuntime.Bf16Native) is { } precisionProblem)
+                {
+                    errors["precision"] = [precisionProblem];
+                }
             }
             catch (ArgumentException e)
             {

@@ -34,11 +34,14 @@ internal static partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "dt_set_num_threads")]
     internal static partial int SetNumThreads(int threads);
 
+    [LibraryImport(Library, EntryPoint = "dt_bf16_native", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Bf16Native(string device);
+
     [LibraryImport(Library, EntryPoint = "dt_manual_seed")]
     internal static partial int ManualSeed(ulong seed);
 
     [LibraryImport(Library, EntryPoint = "dt_net_create", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial NetHandle NetCreate(Layer[] layers, int count, string device, int channelsLast);
+    internal static partial NetHandle NetCreate(Layer[] layers, int count, string device, int channelsLast, int precision);
 
     [LibraryImport(Library, EntryPoint = "dt_net_free")]
     internal static partial void NetFree(IntPtr net);

@@ -31,8 +31,9 @@ public sealed class Network : IDisposable
     internal NetHandle Handle => _handle;
 
     /// <summary>Builds the layers as PyTorch's nn.Sequential would (same parameter names and order);
-    /// <paramref name="channelsLast"/> keeps convolution weights and inputs NHWC in memory.</summary>
-    public static Network Create(IReadOnlyList<LayerSpec> layers, string device, bool channelsLast = false)
+    /// <paramref name="channelsLast"/> keeps convolution weights and inputs NHWC in memory;
+    /// <paramref name="precision"/> is training's forward pass (the weights stay fp32).</summary>
+    public static Network Create(IReadOnlyList<LayerSpec> layers, string device, bool channelsLast = false, Precision precision = Precision.Fp32)
     {
         TorchRuntime.EnsureInitialised();
         var native = layers.Select(l => new NativeMethods.Layer
@@ -45,7 +46,7 @@ public sealed class Network : IDisposable
             Padding = l.Padding,
             P = l.P,
         }).ToArray();
-        var handle = TorchException.Check(NativeMethods.NetCreate(native, native.Length, device, channelsLast ? 1 : 0));
+        var handle = TorchException.Check(NativeMethods.NetCreate(native, native.Length, device, channelsLast ? 1 : 0, (int)precision));
         return new Network(handle, device);
     }
 

@@ -53,6 +53,15 @@ public static partial class TorchRuntime
         TorchException.Check(NativeMethods.ManualSeed(seed));
     }
 
+    /// <summary>Whether a resolved device computes bf16 natively (CUDA, or a CPU with AVX512-BF16 or AMX).</summary>
+    public static bool Bf16Native(string device)
+    {
+        EnsureInitialised();
+        var native = NativeMethods.Bf16Native(device);
+        TorchException.Check(native < 0 ? native : 0);
+        return native == 1;
+    }
+
     /// <summary>
     /// Turns a device request (auto, cpu, cuda, cuda:N) into the device to use; auto picks
     /// CUDA when available. Asking for CUDA where there is none is an error.

@@ -64,8 +64,21 @@ public static class RunValidation
         if (config.Device.Trim().ToLowerInvariant() is not ("auto" or "cpu") && !config.Device.Trim().StartsWith("cuda", StringComparison.OrdinalIgnoreCase))
             Add("device", $"must be auto, cpu, cuda or cuda:N, got '{config.Device}'.");
 
+        if (!Enum.IsDefined(config.Precision))
+            Add("precision", $"must be fp32, bf16 or fp16, got {(int)config.Precision}.");
+
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
     }
+
+    /// <summary>Why a precision cannot train on a resolved device (cpu, cuda:N), or null when it can.</summary>
+    public static string? PrecisionProblem(Precision precision, string device, Func<string, bool> bf16Native) => precision switch
+    {
+        Precision.Fp16 when !device.StartsWith("cuda", StringComparison.Ordinal) =>
+            "fp16 needs a CUDA device; on a CPU use bf16 (where the CPU supports it) or fp32.",
+        Precision.Bf16 when !bf16Native(device) =>
+            $"bf16 needs a CPU with AVX512-BF16 or AMX, or a CUDA device; this {device} would only emulate it, slower than fp32. Use fp32.",
+        _ => null,
+    };
 
     /// <summary>The custom layers, else the preset's, else null for an unknown preset.</summary>
     public static IReadOnlyList<LayerSpec>? ResolveLayers(RunConfig config) =>

@@ -61,6 +61,10 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
         var info = datasets.Find(config.Dataset)!;
         var layers = RunValidation.ResolveLayers(config)!;
         var device = TorchRuntime.ResolveDevice(config.Device);
+        if (RunValidation.PrecisionProblem(config.Precision, device, TorchRuntime.Bf16Native) is { } precisionProblem)
+        {
+            throw new RunConfigException(new Dictionary<string, string[]> { ["precision"] = [precisionProblem] });
+        }
         var (train, test) = datasets.Load(config.Dataset);
         train = train.Take(config.TrainLimit ?? train.Count);
         test = test.Take(config.TestLimit ?? test.Count);
@@ -81,7 +85,7 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
         }
 
         TorchRuntime.ManualSeed((ulong)config.Seed);
-        using var network = Network.Create(layers, device, config.ChannelsLast);
+        using var network = Network.Create(layers, device, config.ChannelsLast, config.Precision);
         using var optimizer = Optimizer.Create(network, config.Optimizer, config.LearningRate, config.Momentum, config.WeightDecay);
         var done = ResumedEpochs(config, files);
         if (done > 0)

@@ -10,6 +10,26 @@ public enum OptimizerKind
     Adam = 2,
 }
 
+/// <summary>
+/// The precision of training's forward pass. Weights, gradients, optimizer state and
+/// checkpoints stay fp32 in every case; evaluation and predict run in fp32.
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Precision>))]
+public enum Precision
+{
+    /// <summary>32-bit floats throughout, as the PyTorch tutorials train.</summary>
+    [JsonStringEnumMemberName("fp32")]
+    Fp32 = 0,
+
+    /// <summary>Autocast to bfloat16 (convolutions and linear layers); needs a CPU with AVX512-BF16 or AMX, or CUDA.</summary>
+    [JsonStringEnumMemberName("bf16")]
+    Bf16 = 1,
+
+    /// <summary>Autocast to float16 with dynamic loss scaling; CUDA only.</summary>
+    [JsonStringEnumMemberName("fp16")]
+    Fp16 = 2,
+}
+
 /// <summary>How the learning rate changes over a run (set before every batch).</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<LearningRateSchedule>))]
 public enum LearningRateSchedule
@@ -58,6 +78,11 @@ public sealed record RunConfig
     /// project's 2-core CPU it speeds up cnn-fast at batch 128-256 and slows cnn/cnn-bn at 64;
     /// the fast recipes turn it on. Results and checkpoints are the same either way.</summary>
     public bool ChannelsLast { get; init; }
+
+    /// <summary>fp32 (default), bf16 (a CPU with BF16 support, or CUDA) or fp16 (CUDA): the
+    /// training forward pass under autocast; weights and checkpoints stay fp32.</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
     public int BatchSize { get; init; } = 64;
     public int Epochs { get; init; } = 10;
 

@@ -39,6 +39,11 @@ typedef struct {
 
 enum { DT_SGD = 1, DT_ADAM = 2 };
 
+// Training precision; the numbers are part of the ABI (Precision in C#). Lower precisions run
+// the training forward pass under libtorch's autocast (convolutions and linear layers in 16
+// bits, the rest in fp32); weights, gradients, optimizer state and checkpoints stay fp32.
+enum { DT_FP32 = 0, DT_BF16 = 1, DT_FP16 = 2 };
+
 DT_EXPORT const char* dt_last_error(void);
 
 DT_EXPORT const char* dt_torch_version(void);
@@ -46,11 +51,16 @@ DT_EXPORT int32_t dt_cuda_device_count(void);
 DT_EXPORT int32_t dt_get_num_threads(void);
 DT_EXPORT int32_t dt_set_num_threads(int32_t threads);
 DT_EXPORT int32_t dt_manual_seed(uint64_t seed);
+// 1 when the device computes bf16 natively (a CPU with AVX512-BF16 or AMX, or any CUDA device
+// libtorch supports), else 0; an unparsable device is an error (-1).
+DT_EXPORT int32_t dt_bf16_native(const char* device);
 
 // device: "cpu", "cuda" or "cuda:N" (auto is resolved by the caller). channels_last != 0 keeps
 // 4-D weights and inputs in channels-last (NHWC) memory; checkpoints are the same either way.
+// precision (DT_FP32, DT_BF16, DT_FP16) applies to training; evaluation and predict run in fp32,
+// as the saved checkpoint does. DT_FP16 is for CUDA only and scales the loss (see dt_train_batches).
 DT_EXPORT dt_net* dt_net_create(const dt_layer* layers, int32_t count, const char* device,
-                                int32_t channels_last);
+                                int32_t channels_last, int32_t precision);
 DT_EXPORT void dt_net_free(dt_net* net);
 DT_EXPORT int64_t dt_net_parameter_count(dt_net* net);
 DT_EXPORT int32_t dt_net_save(dt_net* net, const char* path);
@@ -80,7 +90,9 @@ DT_EXPORT int32_t dt_optim_load(dt_optim* optim, const char* path);
 // only host-device sync is at the end of the call. first_nonfinite receives the 0-based
 // batch (within this call) whose loss was NaN or infinite, or -1. learning_rates, when not
 // NULL, holds one rate per batch (a schedule), set before that batch's step; NULL keeps the
-// optimizer's rate.
+// optimizer's rate. In DT_FP16 the loss is scaled dynamically, as PyTorch's GradScaler does:
+// gradients are unscaled before the step, a batch whose gradients overflow skips its step and
+// halves the scale, and 2,000 good steps in a row double it.
 DT_EXPORT int32_t dt_train_batches(dt_net* net, dt_optim* optim, dt_data* data, dt_index* index,
                                    int64_t start, int32_t batch_size, int32_t batches,
                                    const double* learning_rates, double* loss_sum, int64_t* correct, int64_t* samples,

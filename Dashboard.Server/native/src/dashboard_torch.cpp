@@ -1,5 +1,6 @@
 #include "dashboard_torch.h"
 
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include <malloc.h>
@@ -13,6 +14,7 @@ struct dt_net {
   torch::nn::Sequential module;
   torch::Device device;
   bool channels_last; // 4-D weights and inputs kept NHWC (RunConfig.ChannelsLast)
+  int32_t precision;  // DT_FP32, DT_BF16 or DT_FP16, for training (RunConfig.Precision)
 };
 
 struct dt_data {
@@ -27,6 +29,8 @@ struct dt_index {
 struct dt_optim {
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   torch::Device device;
+  double loss_scale = 65536.0; // DT_FP16 only, GradScaler's initial scale
+  int32_t good_steps = 0;      // steps since the scale last changed
 };
 
 namespace {
@@ -99,6 +103,68 @@ torch::Tensor network_input(const dt_net* net, const torch::Tensor& x) {
   return net->channels_last && x.dim() == 4 ? x.contiguous(at::MemoryFormat::ChannelsLast) : x;
 }
 
+// The training forward pass under autocast in the net's lower precision; leaving the scope turns
+// it off and drops the cast weights, which change at every step.
+class AutocastScope {
+public:
+  explicit AutocastScope(const dt_net* net)
+      : type_(net->device.type()), enabled_(net->precision != DT_FP32) {
+    if (enabled_) {
+      set(true, net->precision == DT_BF16 ? torch::kBFloat16 : torch::kHalf);
+    }
+  }
+  ~AutocastScope() {
+    if (enabled_) {
+      set(false, type_ == torch::kCUDA ? torch::kHalf : torch::kBFloat16); // libtorch's defaults
+      at::autocast::clear_cache();
+    }
+  }
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+private:
+  void set(bool on, at::ScalarType dtype) const {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_dtype(type_, dtype); // one API per device type since 2.4
+    at::autocast::set_autocast_enabled(type_, on);
+#else
+    if (type_ == torch::kCUDA) {
+      at::autocast::set_autocast_gpu_dtype(dtype);
+      at::autocast::set_enabled(on);
+    } else {
+      at::autocast::set_autocast_cpu_dtype(dtype);
+      at::autocast::set_cpu_enabled(on);
+    }
+#endif
+  }
+  torch::DeviceType type_;
+  bool enabled_;
+};
+
+// GradScaler's step for fp16: unscale the gradients, step unless one overflowed, adapt the scale.
+void scaled_step(dt_optim* optim, const torch::Tensor& loss) {
+  (loss * optim->loss_scale).backward();
+  std::vector<torch::Tensor> finite;
+  for (const auto& group : optim->optimizer->param_groups()) {
+    for (const auto& p : group.params()) {
+      if (p.grad().defined()) {
+        p.grad().mul_(1.0 / optim->loss_scale);
+        finite.push_back(p.grad().isfinite().all());
+      }
+    }
+  }
+  if (finite.empty() || torch::stack(finite).all().item<bool>()) {
+    optim->optimizer->step();
+    if (++optim->good_steps == 2000) {
+      optim->loss_scale *= 2.0;
+      optim->good_steps = 0;
+    }
+  } else {
+    optim->loss_scale /= 2.0;
+    optim->good_steps = 0;
+  }
+}
+
 torch::Tensor normalise(torch::Tensor unit_range, double mean, double std) {
   return unit_range.sub_(mean).div_(std);
 }
@@ -156,17 +222,31 @@ int32_t dt_manual_seed(uint64_t seed) {
   DT_CATCH(-1)
 }
 
+int32_t dt_bf16_native(const char* device) {
+  DT_TRY
+  if (parse_device(device).is_cuda()) {
+    return 1;
+  }
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512bf16") ? 1 : 0; // every CPU with AMX has it too
+  DT_CATCH(-1)
+}
+
 dt_net* dt_net_create(const dt_layer* layers, int32_t count, const char* device,
-                      int32_t channels_last) {
+                      int32_t channels_last, int32_t precision) {
   DT_TRY
   TORCH_CHECK(count > 0, "a network needs at least one layer");
+  TORCH_CHECK(precision == DT_FP32 || precision == DT_BF16 || precision == DT_FP16,
+              "unknown precision ", precision);
   const auto parsed = parse_device(device);
+  TORCH_CHECK(precision != DT_FP16 || parsed.is_cuda(),
+              "fp16 training needs a CUDA device; on a CPU use bf16 or fp32");
   torch::nn::Sequential module;
   for (int32_t i = 0; i < count; ++i) {
     module->push_back(make_layer(layers[i]));
   }
   module->to(parsed);
-  auto net = new dt_net{module, parsed, channels_last != 0};
+  auto net = new dt_net{module, parsed, channels_last != 0, precision};
   keep_channels_last(net);
   return net;
   DT_CATCH(nullptr)
@@ -296,10 +376,18 @@ int32_t dt_train_batches(dt_net* net, dt_optim* optim, dt_data* data, dt_index* 
     auto x = network_input(net, data->images.index_select(0, rows));
     auto y = data->labels.index_select(0, rows);
     optim->optimizer->zero_grad();
-    auto logits = net->module->forward(x);
-    auto loss = torch::nn::functional::cross_entropy(logits, y);
-    loss.backward();
-    optim->optimizer->step();
+    torch::Tensor logits;
+    {
+      AutocastScope autocast(net);
+      logits = net->module->forward(x);
+    }
+    auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), y);
+    if (net->precision == DT_FP16) {
+      scaled_step(optim, loss);
+    } else {
+      loss.backward();
+      optim->optimizer->step();
+    }
     losses.select(0, b).copy_(loss.detach());
     predicted.slice(0, start - begin, end - begin).copy_(logits.detach().argmax(1));
     start = end;
@@ -327,7 +415,7 @@ int32_t dt_evaluate(dt_net* net, dt_data* data, dt_index* index, int32_t batch_s
                     double* loss_sum, int64_t* predictions, float* probabilities, int32_t classes) {
   DT_TRY
   TORCH_CHECK(batch_size > 0, "batch size must be positive");
-  torch::NoGradGuard no_grad;
+  c10::InferenceMode inference; // no autograd records and no version counters
   net->module->eval();
   const auto total = index->positions.size(0);
   auto loss_acc = torch::zeros({}, torch::TensorOptions().device(net->device));
@@ -364,7 +452,7 @@ int32_t dt_predict(dt_net* net, const float* pixels, int64_t n, int32_t c, int32
                    double mean, double std, float* probabilities, int32_t classes) {
   DT_TRY
   TORCH_CHECK(n > 0, "nothing to predict");
-  torch::NoGradGuard no_grad;
+  c10::InferenceMode inference; // no autograd records and no version counters
   net->module->eval();
   auto x = torch::from_blob(const_cast<float*>(pixels), {n, c, h, w}, torch::kFloat32)
                .to(net->device)
