@@ -5,7 +5,8 @@ shuffle=True, the network as an nn.Sequential built from the same layer spec the
 trains, the same batch size and optimizer. One untimed warm-up epoch, then one timed epoch.
 Prints "images_per_second=N peak_rss_mib=N" on one line.
 
-Usage: /usr/bin/python3 bench/pytorch_tutorial.py LAYERS_JSON BATCH OPTIMIZER IMAGES THREADS MNIST_FOLDER
+Usage: /usr/bin/python3 bench/pytorch_tutorial.py LAYERS_JSON BATCH OPTIMIZER IMAGES THREADS MNIST_FOLDER [DEVICE]
+DEVICE (default cpu) is where the model lives; each batch is moved there, as the tutorial does.
 (Debian's python3-torch and python3-torchvision; scripts/setup.sh --bench installs them.)
 """
 import json
@@ -20,6 +21,7 @@ from torch.utils.data import DataLoader, Subset
 from torchvision import datasets, transforms
 
 layers_json, batch, optimizer_name, images, threads, mnist = sys.argv[1:7]
+device = torch.device(sys.argv[7] if len(sys.argv) > 7 else "cpu")
 batch, images = int(batch), int(images)
 torch.set_num_threads(int(threads))
 torch.manual_seed(1)
@@ -47,7 +49,7 @@ transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5
 train = Subset(datasets.MNIST(root, train=True, download=False, transform=transform), range(images))
 loader = DataLoader(train, batch_size=batch, shuffle=True)
 
-model = build(json.loads(layers_json))
+model = build(json.loads(layers_json)).to(device)
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3) if optimizer_name == "adam" else torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 criterion = nn.CrossEntropyLoss()
 
@@ -56,6 +58,7 @@ def epoch():
     model.train()
     seen = 0
     for x, y in loader:
+        x, y = x.to(device), y.to(device)
         optimizer.zero_grad()
         loss = criterion(model(x), y)
         loss.backward()
@@ -67,6 +70,8 @@ def epoch():
 epoch()  # warm-up: allocator, thread pool, first-touch pages
 start = time.perf_counter()
 seen = epoch()
+if device.type == "cuda":
+    torch.cuda.synchronize()
 elapsed = time.perf_counter() - start
 # VmHWM, not ru_maxrss, which keeps the peak of the process this one was forked from.
 peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")) / 1024

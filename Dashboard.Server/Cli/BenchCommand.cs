@@ -11,18 +11,21 @@ using Dashboard.Shared.Runs;
 namespace Dashboard.Server.Cli;
 
 /// <summary>
-/// <c>dotnet run --project Dashboard.Server -c Release -- bench</c>: per preset, training and
+/// <c>dotnet run --project Dashboard.Server -c Release -- bench</c>: per preset and precision, training and
 /// evaluation images/s, seconds per MNIST epoch and peak memory of the engine, next to two
 /// references on the same data, network, batch size, optimizer and threads: a plain C++ libtorch
-/// loop (native/bench/plain_loop.cpp, the engine limit) and the PyTorch tutorial way
-/// (bench/pytorch_tutorial.py: torchvision dataset, ToTensor and Normalize, a shuffling DataLoader).
-/// The three alternate within each round so machine noise cancels; medians are reported.
+/// loop (native/bench/plain_loop.cpp, the engine limit, in the same precision) and the PyTorch tutorial way
+/// (bench/pytorch_tutorial.py: torchvision dataset, ToTensor and Normalize, a shuffling DataLoader, fp32 as a
+/// user runs it). All three run as their own processes, one at a time, alternating within each round so machine
+/// noise cancels, while this process only waits (it never loads libtorch); medians are reported.
+/// With --guard it prints one line per preset and precision: ours/plain and ours/PyTorch.
 /// With --time-to-accuracy it trains the recipes on all of MNIST instead and reports the seconds
 /// from the data being loaded to the test accuracy.
 /// </summary>
 public static class BenchCommand
 {
     private const int MnistTrainImages = 48_000;
+    private const int GuardImages = 4096;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private sealed class Silent : ITrainingObserver;
@@ -39,24 +42,44 @@ public static class BenchCommand
         public void OnCompleted(TestMetrics test) => Seconds = _clock.Elapsed.TotalSeconds;
     }
 
-    private sealed record Sample(double ImagesPerSecond, double PeakMiB);
+    /// <summary>One measurement: what a program printed as key=value pairs.</summary>
+    private sealed record Sample(IReadOnlyDictionary<string, string> Values)
+    {
+        public double ImagesPerSecond => Number("images_per_second");
+
+        public double PeakMiB => Number("peak_rss_mib");
+
+        public double Number(string key) =>
+            double.TryParse(Values.GetValueOrDefault(key), CultureInfo.InvariantCulture, out var value) ? value : double.NaN;
+    }
+
+    /// <summary>What one bench invocation measures, taken once from its options.</summary>
+    private sealed record Plan(string[] Presets, Precision[] Precisions, int Images, int BatchSize, int Rounds, bool ChannelsLast,
+        string Device, DatasetCatalog Catalog, string? Python, bool Guard);
 
     public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
     {
         output ??= Console.Out;
         error ??= Console.Error;
         var presets = new Option<string[]>("--presets") { Description = "Presets to measure (default: all).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [.. NetworkPresets.Names] };
-        var images = new Option<int>("--images") { Description = "Training images per timed epoch (one untimed warm-up epoch precedes it).", DefaultValueFactory = _ => 8192 };
+        var precisions = new Option<Precision[]>("--precision") { Description = "Training precisions to measure, e.g. --precision fp32 bf16 (default fp32; with --guard fp32 and bf16 where the device has it). The PyTorch reference is fp32 always.", AllowMultipleArgumentsPerToken = true };
+        var images = new Option<int>("--images") { Description = $"Training images per timed epoch (one untimed warm-up epoch precedes it); default 8192, with --guard {GuardImages}.", DefaultValueFactory = _ => 8192 };
         var batchSize = new Option<int>("--batch-size") { Description = "Batch size for every loop.", DefaultValueFactory = _ => 64 };
         var rounds = new Option<int>("--rounds") { Description = "Alternating rounds; the median is reported.", DefaultValueFactory = _ => 3 };
+        var channelsLast = new Option<bool>("--channels-last") { Description = "Ours and the plain loop keep convolution weights and inputs channels-last (the PyTorch reference stays as the tutorial writes it)." };
+        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N for ours and both references.", DefaultValueFactory = _ => "auto" };
         var data = new Option<string>("--data") { Description = "Data folder with mnist (and cifar-10-batches-bin for lenet).", DefaultValueFactory = _ => DataOptions.CommandLineDefault };
         var python = new Option<string>("--python") { Description = "The Python with Debian's python3-torch and python3-torchvision (scripts/setup.sh --bench); 'none' skips the PyTorch reference.", DefaultValueFactory = _ => "/usr/bin/python3" };
+        var guard = new Option<bool>("--guard") { Description = $"Regression guard: one line per preset and precision with ours/plain and ours/PyTorch ({GuardImages} images, 3 rounds unless given)." };
         var timeToAccuracy = new Option<bool>("--time-to-accuracy") { Description = "Instead: train each recipe on all of MNIST and report seconds from data loaded to test accuracy." };
         var predict = new Option<string?>("--predict") { Description = "Instead: time single-image predictions in-process with this checkpoint (.pt with its .json), as the predict API makes them, on MNIST test images." };
         var recipes = new Option<string[]>("--recipes") { Description = "With --time-to-accuracy: the recipes (default: all).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [.. Recipes.Names] };
+        var seeds = new Option<int[]>("--seeds") { Description = "With --time-to-accuracy: train each recipe once per seed (default: the recipe's own).", AllowMultipleArgumentsPerToken = true };
+        var engineOnce = new Option<bool>("--engine-once") { Hidden = true, Description = "Internal: train the first preset once in this process and print its figures (what bench runs per round)." };
+        var seed = new Option<int>("--seed") { Hidden = true, DefaultValueFactory = _ => 1 };
         var command = new RootCommand("Measure the engine per preset against a plain C++ libtorch loop and the PyTorch tutorial script, or the recipes' time to accuracy.")
         {
-            presets, images, batchSize, rounds, data, python, timeToAccuracy, recipes, predict,
+            presets, precisions, images, batchSize, rounds, channelsLast, device, data, python, guard, timeToAccuracy, recipes, seeds, predict, engineOnce, seed,
         };
         command.SetAction(parse =>
         {
@@ -73,93 +96,168 @@ public static class BenchCommand
                     error.WriteLine($"error: unknown recipe(s) {string.Join(", ", unknownRecipes)}; recipes: {string.Join(", ", Recipes.Names)}.");
                     return 2;
                 }
-                return TimeToAccuracy(parse.GetValue(recipes)!, catalog, output, error);
+                return TimeToAccuracy(parse.GetValue(recipes)!, parse.GetValue(seeds) ?? [], parse.GetValue(device)!, catalog, output, error);
             }
             var names = parse.GetValue(presets)!;
+            var isGuard = parse.GetValue(guard);
+            var imageCount = isGuard && parse.GetResult(images) is null or { Implicit: true } ? GuardImages : parse.GetValue(images);
             var unknown = names.Where(n => NetworkPresets.Find(n) is null).ToList();
-            if (unknown.Count > 0 || parse.GetValue(images) < 2 * parse.GetValue(batchSize) || parse.GetValue(rounds) < 1)
+            if (unknown.Count > 0 || imageCount < 2 * parse.GetValue(batchSize) || parse.GetValue(rounds) < 1)
             {
                 error.WriteLine(unknown.Count > 0
                     ? $"error: unknown preset(s) {string.Join(", ", unknown)}; presets: {string.Join(", ", NetworkPresets.Names)}."
                     : "error: --images must be at least two batches and --rounds at least 1.");
                 return 2;
             }
-            return Measure(names, parse.GetValue(images), parse.GetValue(batchSize), parse.GetValue(rounds), catalog,
-                PythonReference(parse.GetValue(python)!, error), output, error);
+            Precision[] precisionList = parse.GetValue(precisions) is { Length: > 0 } given ? [.. given.Distinct()] : isGuard ? [Precision.Fp32, Precision.Bf16] : [Precision.Fp32];
+            if (parse.GetValue(engineOnce))
+            {
+                return EngineOnce(names[0], precisionList[0], imageCount, parse.GetValue(batchSize), parse.GetValue(channelsLast),
+                    parse.GetValue(device)!, parse.GetValue(seed), catalog, output, error);
+            }
+            var plan = new Plan(names, precisionList, imageCount, parse.GetValue(batchSize), parse.GetValue(rounds), parse.GetValue(channelsLast),
+                parse.GetValue(device)!, catalog, PythonReference(parse.GetValue(python)!, error), isGuard);
+            return Measure(plan, output, error);
         });
         return command.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
 
-    private static int Measure(string[] names, int images, int batchSize, int rounds, DatasetCatalog catalog, string? python,
-        TextWriter output, TextWriter error)
+    /// <summary>The engine's side of one round, run in a process of its own: two epochs (the first a warm-up) and a test pass.</summary>
+    private static int EngineOnce(string preset, Precision precision, int images, int batchSize, bool channelsLast, string device, int seed,
+        DatasetCatalog catalog, TextWriter output, TextWriter error)
+    {
+        var config = new RunConfig
+        {
+            Dataset = DatasetFor(preset), Model = preset, Epochs = 2, BatchSize = batchSize, TrainLimit = images,
+            ValidationFraction = 0, TestLimit = 5000, Seed = seed, Precision = precision, ChannelsLast = channelsLast, Device = device,
+        };
+        try
+        {
+            PeakMemory.Reset();
+            var result = new Trainer(catalog).Run(config, new Silent());
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"images_per_second={result.Epochs[^1].ImagesPerSecond:F1} eval_images_per_second={result.Test.ImagesPerSecond:F1} peak_rss_mib={PeakMemory.MiB():F0} device={result.Started.Device} threads={result.Started.Threads} libtorch={result.Started.TorchVersion}"));
+            return 0;
+        }
+        catch (Exception e) when (e is RunConfigException or DatasetException or TorchException or ArgumentException)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+    }
+
+    private static int Measure(Plan plan, TextWriter output, TextWriter error)
     {
         var plainLoop = Path.Combine(AppContext.BaseDirectory, "plain_loop");
-        output.WriteLine($"libtorch {TorchRuntime.Version}, device {TorchRuntime.ResolveDevice("auto")}, {TorchRuntime.Threads} threads, " +
-            $"{Environment.ProcessorCount} cores; batch {batchSize}, Adam 1e-3, {images} images per timed epoch, median of {rounds} alternating rounds");
-        var engine = names.ToDictionary(n => n, _ => new List<Sample>());
-        var plain = names.ToDictionary(n => n, _ => new List<Sample>());
-        var tutorial = names.ToDictionary(n => n, _ => new List<Sample>());
-        var evaluation = names.ToDictionary(n => n, _ => new List<double>());
-        var measurable = names.Where(n => catalog.Find(DatasetFor(n))?.Available == true).ToList();
-        foreach (var skipped in names.Except(measurable))
+        var measurable = plan.Presets.Where(n => plan.Catalog.Find(DatasetFor(n))?.Available == true).ToList();
+        foreach (var skipped in plan.Presets.Except(measurable))
         {
-            error.WriteLine($"skipped {skipped}: dataset {DatasetFor(skipped)} is not in {catalog.Folder}");
+            error.WriteLine($"skipped {skipped}: dataset {DatasetFor(skipped)} is not in {plan.Catalog.Folder}");
         }
-        for (var round = 0; round < rounds; round++)
+        var keys = measurable.SelectMany(n => plan.Precisions.Select(p => (Preset: n, Precision: p))).ToList();
+        var engine = keys.ToDictionary(k => k, _ => new List<Sample>());
+        var plain = keys.ToDictionary(k => k, _ => new List<Sample>());
+        var tutorial = measurable.ToDictionary(n => n, _ => new List<Sample>());
+        var refused = new HashSet<(string, Precision)>();
+        Sample? facts = null;
+        for (var round = 0; round < plan.Rounds; round++)
         {
             foreach (var name in measurable)
             {
-                var config = new RunConfig
+                var raw = RawImagesFile(plan.Catalog, DatasetFor(name));
+                foreach (var precision in plan.Precisions.Where(p => !refused.Contains((name, p))))
                 {
-                    Dataset = DatasetFor(name), Model = name, Epochs = 2, BatchSize = batchSize, TrainLimit = images,
-                    ValidationFraction = 0, TestLimit = 5000, Seed = round + 1,
-                };
-                PeakMemory.Reset();
-                var result = new Trainer(catalog).Run(config, new Silent());
-                engine[name].Add(new Sample(result.Epochs[^1].ImagesPerSecond, PeakMemory.MiB()));
-                evaluation[name].Add(result.Test.ImagesPerSecond);
-                var raw = RawImagesFile(catalog, config.Dataset);
-                plain[name].Add(RunReference(plainLoop, [name, Text(batchSize), Text(images), Text(TorchRuntime.Threads), .. raw is null ? Array.Empty<string>() : [raw]]));
-                if (python is not null && config.Dataset == "mnist" && raw is not null)
+                    string[] engineArgs = ["bench", "--engine-once", "--presets", name, "--precision", Name(precision), "--images", Text(plan.Images),
+                        "--batch-size", Text(plan.BatchSize), "--device", plan.Device, "--seed", Text(round + 1), "--data", plan.Catalog.Folder,
+                        .. plan.ChannelsLast ? ["--channels-last"] : Array.Empty<string>()];
+                    if (RunReference(SelfProgram(engineArgs), error) is not { } ours)
+                    {
+                        refused.Add((name, precision));
+                        error.WriteLine($"skipped {name} {Name(precision)}: the engine refused it (above).");
+                        continue;
+                    }
+                    facts ??= ours;
+                    engine[(name, precision)].Add(ours);
+                    var device = ours.Values.GetValueOrDefault("device", "cpu");
+                    if (RunReference((plainLoop, [name, Text(plan.BatchSize), Text(plan.Images), Text(Environment.ProcessorCount), Name(precision),
+                        plan.ChannelsLast ? "1" : "0", device, .. raw is null ? Array.Empty<string>() : [raw]]), error) is { } reference)
+                    {
+                        plain[(name, precision)].Add(reference);
+                    }
+                }
+                if (plan.Python is not null && DatasetFor(name) == "mnist" && raw is not null && facts is not null)
                 {
                     var layers = JsonSerializer.Serialize(NetworkPresets.Find(name)!.Layers, Json);
-                    tutorial[name].Add(RunReference(python, [Path.Combine(AppContext.BaseDirectory, "pytorch_tutorial.py"), layers, Text(batchSize), "adam",
-                        Text(images), Text(TorchRuntime.Threads), Path.GetDirectoryName(raw)!]));
+                    if (RunReference((plan.Python, [Path.Combine(AppContext.BaseDirectory, "pytorch_tutorial.py"), layers, Text(plan.BatchSize), "adam",
+                        Text(plan.Images), Text(Environment.ProcessorCount), Path.GetDirectoryName(raw)!, facts.Values.GetValueOrDefault("device", "cpu")]), error) is { } script)
+                    {
+                        tutorial[name].Add(script);
+                    }
                 }
             }
         }
-
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{"preset",-10} {"train img/s",12} {"plain C++",10} {"PyTorch",9} {"ours/plain",11} {"ours/PyTorch",13} {"eval img/s",11} {"s/epoch",8} {"peak MiB ours/plain/PyTorch",28}"));
-        foreach (var name in measurable)
+        if (facts is null)
         {
-            var ours = Median(engine[name].Select(s => s.ImagesPerSecond));
-            var reference = Median(plain[name].Select(s => s.ImagesPerSecond));
-            var script = tutorial[name].Count > 0 ? Median(tutorial[name].Select(s => s.ImagesPerSecond)) : double.NaN;
-            var memory = $"{Median(engine[name].Select(s => s.PeakMiB)):F0}/{Median(plain[name].Select(s => s.PeakMiB)):F0}/" +
-                (tutorial[name].Count > 0 ? $"{Median(tutorial[name].Select(s => s.PeakMiB)):F0}" : "-");
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-10} {ours,12:F0} {reference,10:F0} {script,9:F0} {ours / reference,11:F2} {ours / script,13:F2} {Median(evaluation[name]),11:F0} {MnistTrainImages / ours,8:F1} {memory,28}"));
+            error.WriteLine("error: nothing could be measured.");
+            return 1;
         }
-        output.WriteLine("s/epoch: seconds per MNIST epoch (48,000 training images). Peak MiB: the whole process, CLR and data included for ours.");
+
+        var header = $"libtorch {facts.Values.GetValueOrDefault("libtorch")}, device {facts.Values.GetValueOrDefault("device")}, {facts.Values.GetValueOrDefault("threads")} threads, " +
+            $"{Environment.ProcessorCount} cores; batch {plan.BatchSize}, Adam 1e-3, {plan.Images} images per timed epoch{(plan.ChannelsLast ? ", channels-last" : "")}, median of {plan.Rounds} alternating rounds, each program its own process";
+        output.WriteLine(header);
+        if (!plan.Guard)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{"preset",-10} {"precision",9} {"train img/s",12} {"plain C++",10} {"PyTorch",9} {"ours/plain",11} {"ours/PyTorch",13} {"eval img/s",11} {"s/epoch",8} {"peak MiB ours/plain/PyTorch",28}"));
+        }
+        foreach (var key in keys.Where(k => engine[k].Count > 0))
+        {
+            var ours = Median(engine[key].Select(s => s.ImagesPerSecond));
+            var reference = Median(plain[key].Select(s => s.ImagesPerSecond));
+            var script = Median(tutorial[key.Preset].Select(s => s.ImagesPerSecond));
+            if (plan.Guard)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{key.Preset,-10} {Name(key.Precision),-5} ours/plain {ours / reference,5:F2}  ours/PyTorch {ours / script,6:F2}  (ours {ours:F0}, plain {reference:F0}, PyTorch fp32 {script:F0} img/s)"));
+                continue;
+            }
+            var memory = $"{Median(engine[key].Select(s => s.PeakMiB)):F0}/{Median(plain[key].Select(s => s.PeakMiB)):F0}/" +
+                (tutorial[key.Preset].Count > 0 ? $"{Median(tutorial[key.Preset].Select(s => s.PeakMiB)):F0}" : "-");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{key.Preset,-10} {Name(key.Precision),9} {ours,12:F0} {reference,10:F0} {script,9:F0} {ours / reference,11:F2} {ours / script,13:F2} {Median(engine[key].Select(s => s.Number("eval_images_per_second"))),11:F0} {MnistTrainImages / ours,8:F1} {memory,28}"));
+        }
+        if (!plan.Guard)
+        {
+            output.WriteLine("s/epoch: seconds per MNIST epoch (48,000 training images). Peak MiB: each whole process, the CLR and the data included for ours. PyTorch: fp32 always.");
+        }
         return 0;
     }
 
-    private static int TimeToAccuracy(string[] names, DatasetCatalog catalog, TextWriter output, TextWriter error)
+    private static int TimeToAccuracy(string[] names, int[] seeds, string device, DatasetCatalog catalog, TextWriter output, TextWriter error)
     {
         if (catalog.Find("mnist") is not { Available: true } mnist)
         {
             error.WriteLine($"error: MNIST is not in {catalog.Folder}; run scripts/setup.sh.");
             return 1;
         }
-        output.WriteLine($"libtorch {TorchRuntime.Version}, device {TorchRuntime.ResolveDevice("auto")}, {TorchRuntime.Threads} threads; all {mnist.Name} training images, 10,000 test images");
-        output.WriteLine($"{"recipe",-10} {"epochs",6} {"seconds",8} {"test accuracy",14}  (seconds: from the data on the device to the test result)");
+        output.WriteLine($"libtorch {TorchRuntime.Version}, device {TorchRuntime.ResolveDevice(device)}, {TorchRuntime.Threads} threads; all {mnist.Name} training images, 10,000 test images");
+        output.WriteLine($"{"recipe",-10} {"seed",4} {"epochs",6} {"seconds",8} {"test accuracy",14}  (seconds: from the data on the device to the test result)");
         foreach (var recipe in names.Select(n => Recipes.Find(n)!))
         {
-            var clock = new DataToTestClock();
-            var result = new Trainer(catalog).Run(recipe.Config, clock);
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{recipe.Name,-10} {result.Epochs.Count,6} {clock.Seconds,8:F1} {result.Test.Accuracy,14:P2}"));
+            foreach (var seed in seeds.Length > 0 ? seeds : [recipe.Config.Seed])
+            {
+                var clock = new DataToTestClock();
+                try
+                {
+                    var result = new Trainer(catalog).Run(recipe.Config with { Seed = seed, Device = device }, clock);
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{recipe.Name,-10} {seed,4} {result.Epochs.Count,6} {clock.Seconds,8:F1} {result.Test.Accuracy,14:P2}"));
+                }
+                catch (RunConfigException e)
+                {
+                    error.WriteLine($"skipped {recipe.Name}: {e.Message}");
+                }
+            }
         }
         return 0;
     }
@@ -232,27 +330,39 @@ public static class BenchCommand
         return File.Exists(path) ? path : null;
     }
 
-    /// <summary>Runs a reference program that prints "... images_per_second=N peak_rss_mib=N".</summary>
-    private static Sample RunReference(string program, string[] args)
+    /// <summary>This program with these arguments, as the dotnet host or a self-contained publish starts it.</summary>
+    private static (string Program, string[] Args) SelfProgram(string[] args) =>
+        Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet"
+            ? (Environment.ProcessPath!, [Path.Combine(AppContext.BaseDirectory, "Dashboard.Server.dll"), .. args])
+            : (Environment.ProcessPath!, args);
+
+    /// <summary>Runs a program that prints "key=value ..." (images_per_second and peak_rss_mib at least) and waits for it;
+    /// null, with its error output passed on, when it fails.</summary>
+    private static Sample? RunReference((string Program, string[] Args) run, TextWriter error)
     {
-        using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardOutput = true })
-            ?? throw new InvalidOperationException($"could not start {program}");
+        using var process = Process.Start(new ProcessStartInfo(run.Program, run.Args) { RedirectStandardOutput = true, RedirectStandardError = true })
+            ?? throw new InvalidOperationException($"could not start {run.Program}");
+        var errors = process.StandardError.ReadToEndAsync();
         var line = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        var values = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(part => part.Split('='))
+        var values = line.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(part => part.Split('='))
             .Where(pair => pair.Length == 2).ToDictionary(pair => pair[0], pair => pair[1].Trim());
-        return process.ExitCode == 0
-            && double.TryParse(values.GetValueOrDefault("images_per_second"), CultureInfo.InvariantCulture, out var rate)
-            && double.TryParse(values.GetValueOrDefault("peak_rss_mib"), CultureInfo.InvariantCulture, out var peak)
-            ? new Sample(rate, peak)
-            : throw new InvalidOperationException($"{program} {string.Join(' ', args.Take(2))} failed: {line}");
+        var sample = new Sample(values);
+        if (process.ExitCode == 0 && double.IsFinite(sample.ImagesPerSecond))
+        {
+            return sample;
+        }
+        error.WriteLine($"{Path.GetFileName(run.Program)} {string.Join(' ', run.Args.Take(4))} failed: {line.Trim()} {errors.Result.Trim()}");
+        return null;
     }
+
+    private static string Name(Precision precision) => precision.ToString().ToLowerInvariant();
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 }

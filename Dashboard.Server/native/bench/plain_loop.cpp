@@ -1,9 +1,11 @@
 // The engine limit for the benchmark: a plain libtorch training loop written the obvious
 // way, with no dashboard code, on the same networks, batch size and device-resident data.
-// Usage: plain_loop PRESET BATCH_SIZE IMAGES THREADS [RAW_IDX_IMAGES]
-// With RAW_IDX_IMAGES (an uncompressed MNIST images file) it trains on those pixels and the
+// Usage: plain_loop PRESET BATCH_SIZE IMAGES THREADS PRECISION CHANNELS_LAST DEVICE [RAW_IDX_IMAGES]
+// PRECISION is fp32, bf16 or fp16 (the forward pass under autocast, as the engine's run option);
+// CHANNELS_LAST is 0 or 1; DEVICE is cpu or cuda[:N]. With RAW_IDX_IMAGES (an uncompressed MNIST images file) it trains on those pixels and the
 // labels file beside it, as the engine does; without, on uniform noise and random labels. Prints one line:
 // "PRESET images_per_second=N peak_rss_mib=N".
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include <malloc.h>
@@ -54,11 +56,37 @@ static nn::Sequential build(const std::string& preset, int64_t& channels, int64_
   std::exit(2);
 }
 
+// torch.autocast(device, dtype) as a C++ program writes it, for libtorch 1.13 and 2.x.
+static void autocast(torch::DeviceType type, bool on, at::ScalarType dtype) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  at::autocast::set_autocast_dtype(type, dtype);
+  at::autocast::set_autocast_enabled(type, on);
+#else
+  if (type == torch::kCUDA) {
+    at::autocast::set_autocast_gpu_dtype(dtype);
+    at::autocast::set_enabled(on);
+  } else {
+    at::autocast::set_autocast_cpu_dtype(dtype);
+    at::autocast::set_cpu_enabled(on);
+  }
+#endif
+  if (!on) at::autocast::clear_cache();
+}
+
 int main(int argc, char** argv) {
-  if (argc != 5 && argc != 6) {
-    std::fprintf(stderr, "usage: plain_loop PRESET BATCH_SIZE IMAGES THREADS [RAW_IDX_IMAGES]\n");
+  if (argc != 8 && argc != 9) {
+    std::fprintf(stderr, "usage: plain_loop PRESET BATCH_SIZE IMAGES THREADS PRECISION CHANNELS_LAST DEVICE [RAW_IDX_IMAGES]\n");
     return 2;
   }
+  const std::string precision = argv[5];
+  if (precision != "fp32" && precision != "bf16" && precision != "fp16") {
+    std::fprintf(stderr, "precision must be fp32, bf16 or fp16\n");
+    return 2;
+  }
+  const bool lower = precision != "fp32";
+  const auto dtype = precision == "bf16" ? torch::kBFloat16 : torch::kHalf;
+  const bool channels_last = std::string(argv[6]) == "1";
+  const torch::Device device(argv[7]);
   // The same allocator settings as the shim, so the comparison measures the loop, not malloc.
   mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
   mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
@@ -70,23 +98,31 @@ int main(int argc, char** argv) {
   torch::manual_seed(1);
   int64_t channels = 0, side = 0;
   auto model = build(preset, channels, side);
+  model->to(device);
+  if (channels_last) {
+    for (auto& p : model->parameters()) {
+      if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
+    }
+  }
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3));
+  // fp16 needs loss scaling; a fixed scale is the plain way (no overflow at this size).
+  const double loss_scale = precision == "fp16" ? 1024.0 : 1.0;
   auto x_all = torch::rand({images, channels, side, side});
-  if (argc == 6) {
+  if (argc == 9) {
     std::vector<uint8_t> raw(static_cast<size_t>(images * channels * side * side));
-    std::ifstream file(argv[5], std::ios::binary);
+    std::ifstream file(argv[8], std::ios::binary);
     file.seekg(16); // IDX header of an images file
     if (!file.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(raw.size()))) {
-      std::fprintf(stderr, "could not read %lld images from %s\n", static_cast<long long>(images), argv[5]);
+      std::fprintf(stderr, "could not read %lld images from %s\n", static_cast<long long>(images), argv[8]);
       return 2;
     }
     x_all = torch::from_blob(raw.data(), {images, channels, side, side}, torch::kUInt8).to(torch::kFloat32).div_(255.0);
   }
   x_all = x_all.sub_(0.5).div_(0.5);
   auto y_all = torch::randint(0, 10, {images}, torch::kInt64);
-  if (argc == 6) {
+  if (argc == 9) {
     // The matching labels file beside the images (train-labels-idx1-ubyte), when there is one.
-    std::string labels_path = argv[5];
+    std::string labels_path = argv[8];
     const auto at = labels_path.rfind("images-idx3");
     std::vector<uint8_t> raw(static_cast<size_t>(images));
     std::ifstream file;
@@ -97,23 +133,34 @@ int main(int argc, char** argv) {
       y_all = torch::from_blob(raw.data(), {images}, torch::kUInt8).to(torch::kInt64);
     }
   }
+  x_all = x_all.to(device);
+  y_all = y_all.to(device);
   model->train();
   auto run_epoch = [&] {
-    auto order = torch::randperm(images, torch::kInt64);
+    auto order = torch::randperm(images, torch::kInt64).to(device);
     for (int64_t start = 0; start < images; start += batch) {
       auto rows = order.slice(0, start, std::min(start + batch, images));
       auto x = x_all.index_select(0, rows);
       auto y = y_all.index_select(0, rows);
+      if (channels_last) x = x.contiguous(at::MemoryFormat::ChannelsLast);
       optimizer.zero_grad();
-      auto loss = torch::nn::functional::cross_entropy(model->forward(x), y);
-      loss.backward();
+      if (lower) autocast(device.type(), true, dtype);
+      auto logits = model->forward(x);
+      if (lower) autocast(device.type(), false, dtype);
+      auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), y);
+      (loss * loss_scale).backward();
+      if (loss_scale != 1.0) {
+        for (auto& p : model->parameters()) p.grad().div_(loss_scale);
+      }
       optimizer.step();
       loss.item<float>(); // the engine reads each batch's loss too
     }
   };
   run_epoch(); // warm-up
+  if (device.is_cuda()) torch::cuda::synchronize();
   const auto t0 = std::chrono::steady_clock::now();
   run_epoch();
+  if (device.is_cuda()) torch::cuda::synchronize();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // VmHWM, not getrusage's ru_maxrss, which keeps the peak of the process this one was forked from.
   long peak_kib = 0;
