@@ -63,6 +63,7 @@ public sealed class RunsApiTests() : ApiTestBase(train: 200, test: 50)
     [InlineData("""{"epochs":100000}""", "epochs")]
     [InlineData("""{"dataset":"cifar10","model":"lenet"}""", "dataset")]
     [InlineData("""{"device":"cuda:7"}""", "device")]
+    [InlineData("""{"precision":"fp16","device":"cpu"}""", "precision")]
     [InlineData("""{"layers":[{"kind":"Flatten"},{"kind":"Linear","in":100,"out":10}]}""", "layers")]
     public async Task Bad_input_gets_400_with_a_problem_naming_the_field(string body, string field)
     {

@@ -180,6 +180,54 @@ public class TorchBindingTests
     }
 
     [Fact]
+    public void Bf16_training_runs_the_forward_pass_in_bf16_and_keeps_fp32_weights_that_load_into_an_fp32_network()
+    {
+        if (!TorchRuntime.Bf16Native("cpu"))
+        {
+            var e = Assert.Throws<Dashboard.Server.Training.RunConfigException>(() => new Dashboard.Server.Training.Trainer(new(Path.GetTempPath()))
+                .Run(new RunConfig { Precision = Precision.Bf16, Device = "cpu" }, new NoObserver()));
+            Assert.Contains("bf16 needs a CPU with AVX512-BF16", e.Message);
+            return;
+        }
+        using var temp = new TempFolder();
+        var (pixels, labels) = SyntheticData.Digits(64, seed: 6);
+        LayerSpec[] layers = [LayerSpec.Conv2d(1, 4, 3, padding: 1), LayerSpec.BatchNorm2d(4), LayerSpec.ReLU(), LayerSpec.MaxPool2d(2),
+            LayerSpec.Flatten(), LayerSpec.Linear(784, 10)];
+        var shape = TensorShape.Image(1, 28, 28);
+        var input = pixels.Select(p => p / 255f).ToArray();
+
+        (float[] Predictions, double Loss) Train(Precision precision, string path)
+        {
+            TorchRuntime.ManualSeed(3);
+            using var network = Network.Create(layers, "cpu", precision: precision);
+            using var optimizer = Optimizer.Create(network, OptimizerKind.Adam, 1e-2, 0, 0);
+            using var data = DeviceDataset.Create(pixels, labels, shape, 0.5, 0.5, "cpu");
+            using var index = DeviceIndex.Create([.. Enumerable.Range(0, 64).Select(i => (long)i)], "cpu");
+            var stats = network.TrainBatches(optimizer, data, index, 0, 16, 4);
+            network.Save(path);
+            return (network.Predict(input, 64, shape, 0.5, 0.5, 10), stats.LossSum);
+        }
+        var fp32 = Train(Precision.Fp32, temp.File("fp32.pt"));
+        var bf16 = Train(Precision.Bf16, temp.File("bf16.pt"));
+        // bf16 rounds the convolution and the linear layer: close to fp32, but not the same numbers.
+        Assert.NotEqual(fp32.Loss, bf16.Loss);
+        Assert.Equal(fp32.Loss, bf16.Loss, fp32.Loss * 0.05);
+        // The checkpoint holds fp32 weights: an fp32 network loads it and predicts exactly as the bf16 run's network did
+        // (predict runs in fp32 for every precision).
+        using var loaded = Network.Create(layers, "cpu");
+        loaded.Load(temp.File("bf16.pt"));
+        Assert.Equal(bf16.Predictions, loaded.Predict(input, 64, shape, 0.5, 0.5, 10));
+    }
+
+    [Fact]
+    public void Fp16_training_needs_cuda_and_an_unknown_precision_is_an_error()
+    {
+        LayerSpec[] layers = [LayerSpec.Flatten(), LayerSpec.Linear(784, 10)];
+        Assert.Contains("fp16 training needs a CUDA device", Assert.Throws<TorchException>(() => Network.Create(layers, "cpu", precision: Precision.Fp16)).Message);
+        Assert.Contains("unknown precision 7", Assert.Throws<TorchException>(() => Network.Create(layers, "cpu", precision: (Precision)7)).Message);
+    }
+
+    [Fact]
     public void Loading_a_corrupt_checkpoint_is_an_error_with_libtorchs_message()
     {
         using var temp = new TempFolder();
@@ -189,3 +237,5 @@ public class TorchBindingTests
         Assert.False(string.IsNullOrWhiteSpace(e.Message));
     }
 }
+
+file sealed class NoObserver : Dashboard.Server.Training.ITrainingObserver;

@@ -24,6 +24,7 @@ public class RunValidationTests
     [InlineData("dataset")]
     [InlineData("model")]
     [InlineData("device")]
+    [InlineData("precision")]
     public void Each_bad_field_is_reported_under_its_own_name(string field)
     {
         var config = field switch
@@ -35,10 +36,31 @@ public class RunValidationTests
             "momentum" => new RunConfig { Momentum = 1 },
             "dataset" => new RunConfig { Dataset = "imagenet" },
             "model" => new RunConfig { Model = "resnet" },
+            "precision" => new RunConfig { Precision = (Precision)7 },
             _ => new RunConfig { Device = "tpu" },
         };
         var errors = RunValidation.Validate(config, Catalog);
         Assert.Equal([field], errors.Keys);
+    }
+
+    [Theory]
+    [InlineData(Precision.Fp32, "cpu", true, null)]
+    [InlineData(Precision.Bf16, "cpu", true, null)]
+    [InlineData(Precision.Bf16, "cpu", false, "bf16 needs a CPU with AVX512-BF16 or AMX")]
+    [InlineData(Precision.Bf16, "cuda:0", true, null)]
+    [InlineData(Precision.Fp16, "cpu", true, "fp16 needs a CUDA device")]
+    [InlineData(Precision.Fp16, "cuda:0", true, null)]
+    public void A_precision_is_refused_where_the_device_cannot_train_in_it(Precision precision, string device, bool bf16Native, string? problem)
+    {
+        var said = RunValidation.PrecisionProblem(precision, device, _ => bf16Native);
+        if (problem is null)
+        {
+            Assert.Null(said);
+        }
+        else
+        {
+            Assert.Contains(problem, said);
+        }
     }
 
     [Fact]
