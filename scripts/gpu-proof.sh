@@ -7,8 +7,8 @@
 #
 #   scripts/gpu-proof.sh                 builds dist/gpu-proof.tar.xz
 #   scripts/gpu-proof.sh --check-cpu     also extracts it into an empty folder and runs its
-#                                        run.sh there on the CPU with Debian's libtorch and no
-#                                        dotnet on PATH (a short run: DEVICE=cpu QUICK=1)
+#                                        run.sh there on the CPU with Debian's libtorch and a
+#                                        dotnet on PATH that always fails (DEVICE=cpu QUICK=1)
 #
 # On the GPU host: tar xJf gpu-proof.tar.xz && gpu-proof/run.sh   (DEVICE=cuda by default)
 set -euo pipefail
@@ -20,6 +20,7 @@ trap 'rm -rf "$stage"' EXIT
 kit="$stage/gpu-proof"
 mkdir -p "$kit/data/mnist" "$repo/dist"
 
+dotnet build Dashboard.Server -c Release -nologo -v quiet
 echo "gpu-proof: publishing the server, self-contained for linux-x64"
 dotnet publish Dashboard.Server -c Release -r linux-x64 --self-contained -nologo -v quiet \
   -p:SatelliteResourceLanguages=en -o "$kit/app"
@@ -45,8 +46,11 @@ if [[ "${1:-}" == "--check-cpu" ]]; then
   check="$(mktemp -d)"
   echo "gpu-proof: checking the kit in the empty folder $check, without dotnet on PATH"
   tar -C "$check" -xJf "$archive"
-  # PATH without the folder that holds dotnet: the kit must not need the SDK.
-  bare_path="$(tr ':' '\n' <<<"$PATH" | grep -v -x "$(dirname "$(readlink -f "$(command -v dotnet)")")" | grep -v -x "$(dirname "$(command -v dotnet)")" | paste -sd: -)"
-  (cd "$check" && env -u DOTNET_ROOT PATH="$bare_path" DEVICE=cpu QUICK=1 gpu-proof/run.sh)
+  # A dotnet that always fails stands first on PATH (Debian's /bin is /usr/bin, so leaving a
+  # folder out would not hide the SDK): the kit must run without calling it.
+  mkdir -p "$check/no-sdk"
+  printf '#!/bin/sh\necho "dotnet is not available to the kit" >&2\nexit 127\n' > "$check/no-sdk/dotnet"
+  chmod +x "$check/no-sdk/dotnet"
+  (cd "$check" && env -u DOTNET_ROOT PATH="$check/no-sdk:$PATH" DEVICE=cpu QUICK=1 gpu-proof/run.sh)
   rm -rf "$check"
 fi
