@@ -5,7 +5,8 @@
 // CHANNELS_LAST is 0 or 1; DEVICE is cpu or cuda[:N]. With RAW_IDX_IMAGES (an uncompressed MNIST images file) it trains on those pixels and the
 // labels file beside it, as the engine does; without, on uniform noise and random labels. Prints one line:
 // "PRESET images_per_second=N peak_rss_mib=N".
-#include <ATen/autocast_mode.h>
+#include "../src/autocast_switch.h"
+
 #include <torch/torch.h>
 
 #include <malloc.h>
@@ -54,23 +55,6 @@ static nn::Sequential build(const std::string& preset, int64_t& channels, int64_
   }
   std::fprintf(stderr, "unknown preset %s\n", preset.c_str());
   std::exit(2);
-}
-
-// torch.autocast(device, dtype) as a C++ program writes it, for libtorch 1.13 and 2.x.
-static void autocast(torch::DeviceType type, bool on, at::ScalarType dtype) {
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  at::autocast::set_autocast_dtype(type, dtype);
-  at::autocast::set_autocast_enabled(type, on);
-#else
-  if (type == torch::kCUDA) {
-    at::autocast::set_autocast_gpu_dtype(dtype);
-    at::autocast::set_enabled(on);
-  } else {
-    at::autocast::set_autocast_cpu_dtype(dtype);
-    at::autocast::set_cpu_enabled(on);
-  }
-#endif
-  if (!on) at::autocast::clear_cache();
 }
 
 int main(int argc, char** argv) {
@@ -144,9 +128,9 @@ int main(int argc, char** argv) {
       auto y = y_all.index_select(0, rows);
       if (channels_last) x = x.contiguous(at::MemoryFormat::ChannelsLast);
       optimizer.zero_grad();
-      if (lower) autocast(device.type(), true, dtype);
+      if (lower) set_autocast(device.type(), true, dtype);
       auto logits = model->forward(x);
-      if (lower) autocast(device.type(), false, dtype);
+      if (lower) set_autocast(device.type(), false, dtype);
       auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), y);
       (loss * loss_scale).backward();
       if (loss_scale != 1.0) {

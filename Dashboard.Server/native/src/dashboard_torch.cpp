@@ -1,6 +1,7 @@
 #include "dashboard_torch.h"
 
-#include <ATen/autocast_mode.h>
+#include "autocast_switch.h"
+
 #include <torch/torch.h>
 
 #include <malloc.h>
@@ -110,33 +111,18 @@ public:
   explicit AutocastScope(const dt_net* net)
       : type_(net->device.type()), enabled_(net->precision != DT_FP32) {
     if (enabled_) {
-      set(true, net->precision == DT_BF16 ? torch::kBFloat16 : torch::kHalf);
+      set_autocast(type_, true, net->precision == DT_BF16 ? torch::kBFloat16 : torch::kHalf);
     }
   }
   ~AutocastScope() {
     if (enabled_) {
-      set(false, type_ == torch::kCUDA ? torch::kHalf : torch::kBFloat16); // libtorch's defaults
-      at::autocast::clear_cache();
+      set_autocast(type_, false, type_ == torch::kCUDA ? torch::kHalf : torch::kBFloat16); // libtorch's defaults
     }
   }
   AutocastScope(const AutocastScope&) = delete;
   AutocastScope& operator=(const AutocastScope&) = delete;
 
 private:
-  void set(bool on, at::ScalarType dtype) const {
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-    at::autocast::set_autocast_dtype(type_, dtype); // one API per device type since 2.4
-    at::autocast::set_autocast_enabled(type_, on);
-#else
-    if (type_ == torch::kCUDA) {
-      at::autocast::set_autocast_gpu_dtype(dtype);
-      at::autocast::set_enabled(on);
-    } else {
-      at::autocast::set_autocast_cpu_dtype(dtype);
-      at::autocast::set_cpu_enabled(on);
-    }
-#endif
-  }
   torch::DeviceType type_;
   bool enabled_;
 };

@@ -25,7 +25,9 @@ public static class RunWaiting
             {
                 return now;
             }
-            return await finished.Task.WaitAsync(TimeSpan.FromMinutes(2));
+            // A guard against a hung run, not a timing assertion: a slow spell of a 2-core VM can
+            // double a 2-minute training.
+            return await finished.Task.WaitAsync(TimeSpan.FromMinutes(10));
         }
         finally
         {
