@@ -7,6 +7,8 @@ switch (args)
         return TrainCommand.Run(args[1..]);
     case ["bench", ..]:
         return BenchCommand.Run(args[1..]);
+    case ["follow", ..]:
+        return FollowCommand.Run(args[1..]);
 }
 
 var builder = WebApplication.CreateBuilder(args);

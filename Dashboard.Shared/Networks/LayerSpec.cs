@@ -60,7 +60,10 @@ public sealed record TensorShape(IReadOnlyList<int> Dims)
     public bool IsImage => Dims.Count == 3;
     public long Elements => Dims.Aggregate(1L, (a, d) => a * d);
 
-    public override string ToString() => "(" + string.Join("x", Dims) + ")";
+    /// <summary>The dimensions alone, e.g. 1x28x28.</summary>
+    public string Size => string.Join("x", Dims);
+
+    public override string ToString() => "(" + Size + ")";
 
     // Records compare lists by reference; shapes are equal when their dimensions are.
     public bool Equals(TensorShape? other) => other is not null && Dims.SequenceEqual(other.Dims);

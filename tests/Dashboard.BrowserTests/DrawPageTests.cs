@@ -21,6 +21,7 @@ public class DrawPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
         await Assertions.Expect(page.GetByTestId("predicted")).ToHaveTextAsync(new Regex(@"^[0-9]$"));
         await Assertions.Expect(page.GetByTestId("probabilities").Locator(".probability-row")).ToHaveCountAsync(10);
         await Assertions.Expect(page.GetByTestId("preview")).ToHaveAttributeAsync("data-filled", "true");
+        await Assertions.Expect(page.GetByTestId("model-sees")).ToHaveTextAsync("What the model sees (1x28x28)");
 
         await page.GetByTestId("clear").ClickAsync();
         await Assertions.Expect(page.GetByTestId("draw-hint")).ToHaveTextAsync("Draw a digit");
@@ -101,6 +102,7 @@ public class DrawPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
         var classes = new[] { "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck" };
         await Assertions.Expect(page.GetByTestId("predicted")).ToHaveTextAsync(new Regex($"^({string.Join("|", classes)})$"));
         await Assertions.Expect(page.GetByTestId("preview")).ToHaveAttributeAsync("width", "32");
+        await Assertions.Expect(page.GetByTestId("model-sees")).ToHaveTextAsync("What the model sees (3x32x32)");
         // The preview shows the colours the model received: the picture's red centre, blue border.
         var centre = await page.GetByTestId("preview").EvaluateAsync<int[]>(
             "c => [...c.getContext('2d').getImageData(16, 16, 1, 1).data.slice(0, 3), ...c.getContext('2d').getImageData(1, 1, 1, 1).data.slice(0, 3)]");

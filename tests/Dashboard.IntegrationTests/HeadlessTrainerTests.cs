@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Reflection;
 using System.Text.Json;
 using Dashboard.Server.Cli;
 
@@ -73,5 +75,33 @@ public class HeadlessTrainerTests
         var fresh = FirstEpochLoss();
         var tuned = FirstEpochLoss("--init", first);
         Assert.True(tuned < fresh * 0.8, $"fine-tuned {tuned}, fresh {fresh}");
+    }
+
+    [Fact]
+    public async Task The_readmes_dotnet_run_command_reads_data_and_writes_runs_where_it_is_typed()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "Dashboard.sln")))
+        {
+            root = root.Parent ?? throw new InvalidOperationException("Dashboard.sln not found above the test binaries.");
+        }
+        using var temp = new TempFolder();
+        SyntheticData.WriteMnistLike(temp.File("data"), train: 100, test: 20);
+        var configuration = typeof(HeadlessTrainerTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+        // As the README types it, from a folder with data/ in it (here a temporary one, not the repository root).
+        var start = new ProcessStartInfo("dotnet",
+            ["run", "--project", Path.Combine(root.FullName, "Dashboard.Server"), "-c", configuration, "--no-build", "--",
+             "train", "--dataset", "mnist", "--model", "logreg", "--epochs", "1", "--device", "cpu"])
+        {
+            WorkingDirectory = temp.Path, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+
+        Assert.True(process.ExitCode == 0, await error + await output);
+        Assert.Single(Directory.GetFiles(temp.File("runs"), "mnist-logreg-*.json"));
+        Assert.False(Directory.Exists(Path.Combine(root.FullName, "Dashboard.Server", "data")), "the project folder holds no data/");
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dashboard.Server.Cli;
 using Dashboard.Shared.Runs;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -104,21 +105,73 @@ public sealed class SignalRTests : IDisposable
 
         using var late = new Follower(baseUrl, run.Id);
         await late.Followed;
+        // The .NET client, as the follow verb uses it, joins at the same moment as the late Node client.
+        var followOutput = new WatchedWriter();
+        var followError = new StringWriter();
+        var follow = Task.Run(() => FollowCommand.Run(["--server", baseUrl, "--run", run.Id.ToString()], followOutput, followError));
+        await followOutput.Seen("epoch 2/5:");
         gate.Release();
         await early.Finished();
         await late.Finished();
+        Assert.True(await follow.WaitAsync(TimeSpan.FromMinutes(2)) == 0, followError.ToString());
 
         var final = await factory.WaitFinished(run.Id);
         Assert.Equal(RunStatus.Completed, final.Status);
         Assert.Equal([1, 2, 3, 4, 5], final.Epochs.Select(e => e.Epoch));
         Assert.Equal(final.Epochs, early.Series());
         Assert.Equal(final.Epochs, late.Series());
+        var expected = new StringWriter();
+        var console = new ConsoleProgress(expected, 5, interactive: false);
+        final.Epochs.ToList().ForEach(console.OnEpoch);
+        Assert.Equal(EpochLines(expected.ToString()), EpochLines(followOutput.ToString()));
+        Assert.Contains($"run #{run.Id} completed", followOutput.ToString());
 
         // The late client joined while training was held after epoch 2: epochs 3-5 reached it live.
         var live = late.Messages.Where(m => m.Type == "EpochCompleted").Select(m => m.Data.GetProperty("metrics").GetProperty("epoch").GetInt32());
         Assert.Equal([3, 4, 5], live.TakeLast(3));
         Assert.Equal("RunCompleted", late.Messages[^1].Type);
         Assert.Equal(20, late.Messages[^1].Data.GetProperty("test").GetProperty("images").GetInt32());
+    }
+
+    private static string[] EpochLines(string text) =>
+        [.. text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^epoch \d+/\d+: "))];
+
+    /// <summary>Output that another thread writes lines to, and that says when a line with some text has come.</summary>
+    private sealed class WatchedWriter : StringWriter
+    {
+        private readonly Lock _lock = new();
+        private readonly List<(string Text, TaskCompletionSource Seen)> _waits = [];
+
+        public override void WriteLine(string? value)
+        {
+            lock (_lock)
+            {
+                base.WriteLine(value);
+                _waits.Where(w => value?.Contains(w.Text) == true).ToList().ForEach(w => w.Seen.TrySetResult());
+            }
+        }
+
+        public Task Seen(string text)
+        {
+            lock (_lock)
+            {
+                var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (base.ToString().Contains(text))
+                {
+                    seen.SetResult();
+                }
+                _waits.Add((text, seen));
+                return seen.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            }
+        }
+
+        public override string ToString()
+        {
+            lock (_lock)
+            {
+                return base.ToString();
+            }
+        }
     }
 
     [Fact]
