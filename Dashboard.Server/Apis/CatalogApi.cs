@@ -1,3 +1,4 @@
+using Dashboard.Server.Inference;
 using Dashboard.Shared.Datasets;
 using Dashboard.Shared.Networks;
 using Dashboard.Shared.Runs;
@@ -16,6 +17,7 @@ public static class CatalogApi
         app.MapGet("/api/recipes", (ITrainingCatalog catalog) => TypedResults.Ok(catalog.Recipes())).WithTags("Catalog");
         app.MapGet("/api/datasets/{name}/overview", Overview).WithTags("Catalog");
         app.MapGet("/api/datasets/{name}/samples", Samples).WithTags("Catalog");
+        app.MapGet("/api/datasets/{name}/samples.png", SampleSheet).WithTags("Catalog");
         app.MapGet("/api/devices", (ITrainingCatalog catalog) => TypedResults.Ok(catalog.Devices())).WithTags("Catalog");
         return app;
     }
@@ -36,6 +38,15 @@ public static class CatalogApi
         }
         return explorer.Overview(name) is null ? Missing(name) : TypedResults.Ok(explorer.Sample(name, count, seed));
     }
+
+    /// <summary>The same random training images as one PNG contact sheet (10 a row, twice their size).</summary>
+    private static IResult SampleSheet(string name, IDatasetExplorer explorer, int count = 24, int seed = 1) =>
+        Samples(name, explorer, count, seed).Result switch
+        {
+            Ok<IReadOnlyList<DatasetImage>> { Value: [var first, ..] images } =>
+                TypedResults.File(ImageFiles.Sheet([.. images.Select(i => i.Pixels)], first.Channels, first.Height, first.Width, columns: 10, scale: 2), "image/png"),
+            var other => other,
+        };
 
     private static NotFound<ProblemDetails> Missing(string name) =>
         TypedResults.NotFound(new ProblemDetails { Title = $"Dataset '{name}' is unknown or not installed.", Status = 404 });

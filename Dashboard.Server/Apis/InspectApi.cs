@@ -1,3 +1,4 @@
+using Dashboard.Server.Inference;
 using Dashboard.Server.Runs;
 using Dashboard.Shared.Datasets;
 using Dashboard.Shared.Runs;
@@ -17,7 +18,9 @@ public static class InspectApi
         var api = app.MapGroup("/api/runs/{id:int}").WithTags("Runs");
         api.MapGet("/confusion", Confusion);
         api.MapGet("/confusion/{trueClass:int}/{predicted:int}", Cell);
+        api.MapGet("/confusion/{trueClass:int}/{predicted:int}.png", CellSheet);
         api.MapGet("/mistakes", Mistakes);
+        api.MapGet("/mistakes.png", MistakesSheet);
         api.MapGet("/split", Split);
         return app;
     }
@@ -35,6 +38,18 @@ public static class InspectApi
 
     private static Results<Ok<IReadOnlyList<TestExample>>, ValidationProblem, NotFound<ProblemDetails>> Mistakes(int id, RunInspector inspector, int limit = 24) =>
         RunRequestResults.Answer(() => inspector.ConfidentMistakes(id, limit), "run");
+
+    /// <summary>The cell's images as one PNG contact sheet, in the JSON answer's order.</summary>
+    private static IResult CellSheet(int id, int trueClass, int predicted, RunInspector inspector, int limit = 50) =>
+        RunRequestResults.Png(() => Sheet(inspector.Cell(id, trueClass, predicted, limit).Examples), "cell");
+
+    /// <summary>The surest mistakes as one PNG contact sheet, in the JSON answer's order.</summary>
+    private static IResult MistakesSheet(int id, RunInspector inspector, int limit = 24) =>
+        RunRequestResults.Png(() => Sheet(inspector.ConfidentMistakes(id, limit)), "run");
+
+    private static byte[] Sheet(IReadOnlyList<TestExample> examples) =>
+        examples.Count == 0 ? ImageFiles.Sheet([], 1, 28, 28, 1, 2)
+        : ImageFiles.Sheet([.. examples.Select(e => e.Pixels)], examples[0].Channels, examples[0].Height, examples[0].Width, columns: 10, scale: 2);
 
     private static Results<Ok<DatasetSplit>, NotFound<ProblemDetails>> Split(int id, RunService runs, IDatasetExplorer explorer) =>
         runs.Get(id) is not { } run ? NotFound($"Run {id} does not exist.")

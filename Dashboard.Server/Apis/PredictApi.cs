@@ -1,6 +1,8 @@
+using System.Text.Json;
 using Dashboard.Server.Inference;
+using Dashboard.Server.Runs;
 using Dashboard.Shared.Inference;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Dashboard.Server.Apis;
@@ -11,29 +13,117 @@ namespace Dashboard.Server.Apis;
 /// </summary>
 public sealed record PredictRequest(float[]? Pixels, byte[]? Bytes = null);
 
-/// <summary>POST /api/runs/{id}/predict: classify an image with a run's checkpoint.</summary>
+/// <summary>
+/// POST /api/runs/{id}/predict: classify an image with a run's checkpoint. The body is JSON
+/// (<see cref="PredictRequest"/>), an image file (<c>image/*</c>) or a multipart form with the
+/// file in the field <c>image</c>; a file goes through <see cref="UploadPipeline"/> and the
+/// answer carries the image the model saw as a PNG.
+/// </summary>
 public static class PredictApi
 {
-    /// <summary>Far above a 3x32x32 image as JSON; anything larger is refused before it is read.</summary>
-    public const long MaxBodyBytes = 256 * 1024;
+    /// <summary>The largest JSON body, far above a 3x32x32 image as JSON.</summary>
+    public const long MaxJsonBytes = 256 * 1024;
+
+    /// <summary>The largest body: an image file of <see cref="ImageLimits.MaxFileBytes"/> and a form's overhead.</summary>
+    public const long MaxBodyBytes = ImageLimits.MaxFileBytes + 64 * 1024;
 
     public static IEndpointRouteBuilder MapPredictApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/runs/{id:int}/predict", Predict)
             .WithTags("Runs")
-            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .DisableAntiforgery();
         return app;
     }
 
-    private static Results<Ok<Prediction>, ValidationProblem, NotFound<ProblemDetails>> Predict(int id, PredictRequest request, PredictionService predictions)
+    private static async Task<IResult> Predict(int id, HttpRequest request, PredictionService predictions, CancellationToken cancellation)
     {
-        if ((request.Pixels is null) == (request.Bytes is null))
+        try
+        {
+            if (request.HasJsonContentType())
+            {
+                return request.ContentLength > MaxJsonBytes ? TooLarge($"a JSON body is limited to {MaxJsonBytes / 1024} KiB.") : await FromJson(id, request, predictions, cancellation);
+            }
+            if (request.ContentLength > MaxBodyBytes)
+            {
+                return TooLarge($"an image is limited to {ImageLimits.MaxFileBytes / (1024 * 1024)} MiB.");
+            }
+            (byte[]? file, string? type) = request.HasFormContentType ? await FromForm(request, cancellation)
+                : request.ContentType?.StartsWith("image/", StringComparison.OrdinalIgnoreCase) == true ? (await ReadAll(request.Body, cancellation), request.ContentType)
+                : throw new RunRequestException("send JSON ({\"pixels\": [...]} or {\"bytes\": \"base64\"}), an image/* body or a multipart form with the file in the field 'image'.", notFound: false);
+            if (file is null)
+            {
+                return TooLarge($"an image is limited to {ImageLimits.MaxFileBytes / (1024 * 1024)} MiB.");
+            }
+            return RunRequestResults.Answer(() =>
+            {
+                var upload = predictions.ClassifyUpload(id, file, type);
+                var dims = upload.Shape.Dims;
+                return upload.Drawing.Prediction with { InputPng = ImageFiles.Png(upload.Drawing.Input, dims[0], dims[1], dims[2]) };
+            }, "image");
+        }
+        catch (RunRequestException e)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [e.Message] });
+        }
+        catch (BadHttpRequestException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: e.StatusCode);
+        }
+        catch (InvalidDataException e)
+        {
+            return TooLarge(e.Message);
+        }
+    }
+
+    private static async Task<IResult> FromJson(int id, HttpRequest request, PredictionService predictions, CancellationToken cancellation)
+    {
+        PredictRequest? body;
+        try
+        {
+            body = await request.ReadFromJsonAsync<PredictRequest>(JsonSerializerOptions.Web, cancellation);
+        }
+        catch (JsonException e)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"not a predict request: {e.Message}"] });
+        }
+        if (body is null || (body.Pixels is null) == (body.Bytes is null))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
                 ["pixels"] = ["give either pixels (C x H x W values in [0, 1]) or bytes (C x H x W values 0-255, base64), not both or neither."],
             });
         }
-        return RunRequestResults.Answer(() => predictions.Predict(id, request.Pixels ?? Pixels.FromBytes(request.Bytes)), "pixels");
+        return RunRequestResults.Answer(() => predictions.Predict(id, body.Pixels ?? Pixels.FromBytes(body.Bytes)), "pixels");
     }
+
+    private static async Task<(byte[]? File, string? Type)> FromForm(HttpRequest request, CancellationToken cancellation)
+    {
+        request.HttpContext.Features.Set<IFormFeature>(new FormFeature(request, new FormOptions { MultipartBodyLengthLimit = MaxBodyBytes, ValueCountLimit = 16 }));
+        var form = await request.ReadFormAsync(cancellation);
+        var image = form.Files.GetFile("image")
+            ?? throw new RunRequestException("the form has no file in the field 'image'.", notFound: false);
+        await using var stream = image.OpenReadStream();
+        return (await ReadAll(stream, cancellation), image.ContentType);
+    }
+
+    // Null when the stream holds more than an image may.
+    private static async Task<byte[]?> ReadAll(Stream body, CancellationToken cancellation)
+    {
+        using var file = new MemoryStream();
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(buffer, cancellation)) > 0)
+        {
+            if (file.Length + read > ImageLimits.MaxFileBytes)
+            {
+                return null;
+            }
+            file.Write(buffer, 0, read);
+        }
+        return file.ToArray();
+    }
+
+    private static IResult TooLarge(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status413PayloadTooLarge, title: "The request body is too large.");
 }

@@ -22,4 +22,12 @@ public static class RunRequestResults
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [e.Message] });
         }
     }
+
+    /// <summary>The same for an answer that is a PNG image.</summary>
+    public static IResult Png(Func<byte[]> image, string field) =>
+        Answer(image, field).Result switch
+        {
+            Ok<byte[]> ok => TypedResults.File(ok.Value!, "image/png"),
+            var refused => refused,
+        };
 }

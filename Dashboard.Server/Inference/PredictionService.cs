@@ -44,10 +44,19 @@ public sealed class PredictionService(RunService runs, RunsOptions options) : ID
         return pixels is null ? null : new DrawingPrediction(Predict(runId, pixels), pixels);
     }
 
-    public DrawingPrediction ClassifyImage(int runId, byte[] pixels)
+    public UploadPrediction ClassifyUpload(int runId, byte[] file, string? contentType)
     {
-        var input = Pixels.FromBytes(pixels);
-        return new DrawingPrediction(Predict(runId, input), input);
+        var card = Load(runId).Card;
+        UploadedInput upload;
+        try
+        {
+            upload = UploadPipeline.ToInput(file, contentType, card.Input, digits: card.Dataset == "mnist");
+        }
+        catch (ImageRejectedException e)
+        {
+            throw new RunRequestException($"image: {e.Message}", notFound: false);
+        }
+        return new UploadPrediction(new DrawingPrediction(Predict(runId, upload.Input), upload.Input), card.Input, upload.Ink);
     }
 
     /// <summary>Drops a deleted run's network.</summary>

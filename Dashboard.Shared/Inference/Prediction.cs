@@ -1,10 +1,36 @@
+using System.Text.Json.Serialization;
+using Dashboard.Shared.Networks;
+
 namespace Dashboard.Shared.Inference;
 
 /// <summary>A prediction: the most likely class and every class's probability.</summary>
-public sealed record Prediction(int RunId, string Dataset, string Model, int Class, string Label, IReadOnlyList<float> Probabilities);
+public sealed record Prediction(int RunId, string Dataset, string Model, int Class, string Label, IReadOnlyList<float> Probabilities)
+{
+    /// <summary>For an image file sent to the predict API: the image the model saw, as a PNG (base64 in JSON).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public byte[]? InputPng { get; init; }
+}
 
 /// <summary>A drawing's or upload's prediction and the image (C x H x W values in [0, 1]) the model actually received.</summary>
 public sealed record DrawingPrediction(Prediction Prediction, IReadOnlyList<float> Input);
+
+/// <summary>An uploaded picture's prediction; for a digit model, Ink is the 280x280 grey picture (ink bright) it became on the drawing pad.</summary>
+public sealed record UploadPrediction(DrawingPrediction Drawing, TensorShape Shape, byte[]? Ink);
+
+/// <summary>What an uploaded image file may be, on the Draw page and in the predict API.</summary>
+public static class ImageLimits
+{
+    /// <summary>The largest file taken: 8 MiB.</summary>
+    public const int MaxFileBytes = 8 * 1024 * 1024;
+
+    /// <summary>The longest side taken, in pixels.</summary>
+    public const int MaxSide = 4096;
+
+    /// <summary>The most pixels taken (width x height): 16 megapixels.</summary>
+    public const long MaxPixels = 16L * 1024 * 1024;
+
+    public const string Formats = "PNG, JPEG, BMP or GIF";
+}
 
 /// <summary>Classifies drawings and uploads with a run's checkpoint. Implemented by the server; injected into the Draw page.</summary>
 public interface IDigitClassifier
@@ -15,6 +41,9 @@ public interface IDigitClassifier
     /// </summary>
     DrawingPrediction? ClassifyDrawing(int runId, byte[] grayscale, int width, int height);
 
-    /// <summary>An image already at the model's input size: C x H x W bytes (0-255), used as they are.</summary>
-    DrawingPrediction ClassifyImage(int runId, byte[] pixels);
+    /// <summary>
+    /// An image file (PNG, JPEG, BMP or GIF), decoded and converted on the server by the same
+    /// pipeline as the predict API's. Throws with a message for a file that is refused.
+    /// </summary>
+    UploadPrediction ClassifyUpload(int runId, byte[] file, string? contentType);
 }

@@ -48,12 +48,12 @@ public class DrawPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
     }
 
     [Fact]
-    public async Task An_uploaded_png_of_a_dark_digit_on_white_paper_is_classified_through_the_drawing_pipeline()
+    public async Task An_uploaded_png_of_a_dark_digit_on_white_paper_gets_the_predict_apis_answer_for_the_same_file_and_becomes_the_pads_ink()
     {
         await using var server = new RunningServer();
-        await server.Train(TinyCnn);
+        var run = await server.Train(TinyCnn);
         var page = await server.Open(browser.Browser, "/draw");
-        // A photo-like picture: a black "1" on white, made by the browser itself (no image library here).
+        // A photo-like picture: a black "1" on white, made by the browser itself.
         var dataUrl = await page.EvaluateAsync<string>("""
             () => {
               const c = document.createElement("canvas"); c.width = 120; c.height = 160;
@@ -64,11 +64,16 @@ public class DrawPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
             }
             """);
         await page.Locator("[data-testid=draw-canvas][data-ready=true]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
-        await page.GetByTestId("upload").SetInputFilesAsync(new FilePayload
-        {
-            Name = "one.png", MimeType = "image/png", Buffer = Convert.FromBase64String(dataUrl[(dataUrl.IndexOf(',') + 1)..]),
-        });
-        await Assertions.Expect(page.GetByTestId("predicted")).ToHaveTextAsync(new Regex(@"^[0-9]$"));
+        var png = Convert.FromBase64String(dataUrl[(dataUrl.IndexOf(',') + 1)..]);
+        await page.GetByTestId("upload").SetInputFilesAsync(new FilePayload { Name = "one.png", MimeType = "image/png", Buffer = png });
+
+        // The same file through the predict API, as curl would send it.
+        using var client = server.Factory.CreateClient();
+        var response = await client.PostAsync($"/api/runs/{run.Id}/predict", new ByteArrayContent(png) { Headers = { { "Content-Type", "image/png" } } });
+        using var answer = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var shown = answer.RootElement.GetProperty("probabilities").EnumerateArray().Select(p => p.GetSingle().ToString("P1", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        await Assertions.Expect(page.GetByTestId("predicted")).ToHaveTextAsync(answer.RootElement.GetProperty("label").GetString()!);
+        await Assertions.Expect(page.GetByTestId("probabilities").Locator(".probability-row > span:last-child")).ToHaveTextAsync(shown);
         await Assertions.Expect(page.GetByTestId("preview")).ToHaveAttributeAsync("data-filled", "true");
         // The picture became bright ink on the canvas: its centre column is inked, its corner is not.
         var ink = await page.GetByTestId("draw-canvas").EvaluateAsync<int[]>(
@@ -78,7 +83,7 @@ public class DrawPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
     }
 
     [Fact]
-    public async Task A_cifar_model_takes_an_upload_scaled_by_the_browser_to_3x32x32_instead_of_a_drawing()
+    public async Task A_cifar_model_takes_an_upload_scaled_by_the_server_to_3x32x32_instead_of_a_drawing()
     {
         await using var server = new RunningServer();
         var run = await server.Train(new { dataset = "cifar10", model = "lenet", epochs = 1, batchSize = 8, device = "cpu" });

@@ -1,0 +1,133 @@
+using Dashboard.Shared.Inference;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Bmp;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.Metadata;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace Dashboard.Server.Inference;
+
+/// <summary>An image file that is refused, with the reason.</summary>
+public sealed class ImageRejectedException(string message) : Exception(message);
+
+/// <summary>
+/// Every image that comes in or goes out, through ImageSharp 2.1.13: PNG, JPEG, BMP and GIF
+/// files are checked (size, then the dimensions their header claims, then the bytes against
+/// the declared content type) before anything is decoded, and decoded into bounded memory.
+/// </summary>
+public static class ImageFiles
+{
+    private const int MaxBytes = ImageLimits.MaxFileBytes;
+    private const int MaxSide = ImageLimits.MaxSide;
+    private const long MaxPixels = ImageLimits.MaxPixels;
+    private const string Formats = ImageLimits.Formats;
+
+    private static readonly Configuration Decoding = CreateConfiguration();
+
+    private static Configuration CreateConfiguration()
+    {
+        var configuration = new Configuration(new PngConfigurationModule(), new JpegConfigurationModule(), new GifConfigurationModule(), new BmpConfigurationModule())
+        {
+            // Far above a 16-megapixel RGBA image and its resize buffers; a decoder that asks for more fails instead.
+            MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { AllocationLimitMegabytes = 256, MaximumPoolSizeMegabytes = 32 }),
+        };
+        // An animated GIF: its first frame only, so frames cannot multiply the memory.
+        configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
+        return configuration;
+    }
+
+    /// <summary>
+    /// Decodes one image file, the first frame of an animation, with transparency composited
+    /// over white (paper). <paramref name="contentType"/> is what the client declared: an
+    /// <c>image/*</c> type must match the bytes; anything else is not checked.
+    /// </summary>
+    public static Image<Rgb24> Decode(byte[] file, string? contentType)
+    {
+        if (file.Length > MaxBytes)
+        {
+            throw new ImageRejectedException($"the image is {file.Length:N0} bytes; the limit is {MaxBytes:N0}.");
+        }
+        if (file.Length == 0)
+        {
+            throw new ImageRejectedException($"the image file is empty; send a {Formats} file.");
+        }
+        var format = Image.DetectFormat(Decoding, file)
+            ?? throw new ImageRejectedException($"not a {Formats} image (the first bytes match none of them).");
+        var declared = contentType?.Split(';')[0].Trim().ToLowerInvariant();
+        if (declared is not null && declared.StartsWith("image/", StringComparison.Ordinal) && declared != "image/*"
+            && !format.MimeTypes.Contains(declared, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new ImageRejectedException($"the content type says {declared}, but the bytes are {format.Name}.");
+        }
+        try
+        {
+            var info = Image.Identify(Decoding, file, out _)
+                ?? throw new ImageRejectedException($"the {format.Name} header could not be read.");
+            if (info.Width > MaxSide || info.Height > MaxSide || (long)info.Width * info.Height > MaxPixels)
+            {
+                throw new ImageRejectedException(
+                    $"the image is {info.Width}x{info.Height} pixels; the limit is {MaxSide} pixels a side and {MaxPixels / (1024 * 1024)} megapixels.");
+            }
+            using var image = Image.Load<Rgba32>(Decoding, file);
+            var flat = new Image<Rgb24>(image.Width, image.Height, new Rgb24(255, 255, 255));
+            flat.Mutate(x => x.DrawImage(image, 1f));
+            return flat;
+        }
+        catch (Exception e) when (e is ImageFormatException or InvalidMemoryOperationException or NotSupportedException or EndOfStreamException)
+        {
+            throw new ImageRejectedException($"the {format.Name} file is damaged or truncated: {e.Message}");
+        }
+    }
+
+    /// <summary>Scales to exactly width x height (the aspect ratio is not kept), with a box filter.</summary>
+    public static void Resize(Image image, int width, int height) =>
+        image.Mutate(x => x.Resize(new ResizeOptions { Size = new Size(width, height), Mode = ResizeMode.Stretch, Sampler = KnownResamplers.Box }));
+
+    /// <summary>C x H x W values in [0, 1] (1 channel: grey, 3: planar RGB) as a PNG.</summary>
+    public static byte[] Png(IReadOnlyList<float> values, int channels, int height, int width) =>
+        Sheet([values.Select(v => (byte)Math.Round(Math.Clamp(v, 0, 1) * 255)).ToArray()], channels, height, width, columns: 1, scale: 1);
+
+    /// <summary>
+    /// A contact sheet: images (C x H x W bytes each) left to right, top to bottom, each scaled
+    /// up <paramref name="scale"/> times, with a 2-pixel grey gap between them.
+    /// </summary>
+    public static byte[] Sheet(IReadOnlyList<byte[]> images, int channels, int height, int width, int columns, int scale)
+    {
+        const int Gap = 2;
+        columns = Math.Clamp(columns, 1, Math.Max(1, images.Count));
+        var rows = Math.Max(1, (images.Count + columns - 1) / columns);
+        var tileWidth = width * scale;
+        var tileHeight = height * scale;
+        var gap = images.Count > 1 ? Gap : 0;
+        using var sheet = new Image<Rgb24>(columns * (tileWidth + gap) - gap, rows * (tileHeight + gap) - gap, new Rgb24(128, 128, 128));
+        for (var n = 0; n < images.Count; n++)
+        {
+            using var tile = Tile(images[n], channels, height, width);
+            if (scale != 1)
+            {
+                tile.Mutate(x => x.Resize(tileWidth, tileHeight, KnownResamplers.NearestNeighbor));
+            }
+            sheet.Mutate(x => x.DrawImage(tile, new Point(n % columns * (tileWidth + gap), n / columns * (tileHeight + gap)), 1f));
+        }
+        using var png = new MemoryStream();
+        sheet.SaveAsPng(png);
+        return png.ToArray();
+    }
+
+    private static Image<Rgb24> Tile(byte[] pixels, int channels, int height, int width)
+    {
+        var plane = height * width;
+        var tile = new Image<Rgb24>(width, height);
+        for (var i = 0; i < plane; i++)
+        {
+            var red = pixels[i];
+            tile[i % width, i / width] = channels == 3 ? new Rgb24(red, pixels[plane + i], pixels[2 * plane + i]) : new Rgb24(red, red, red);
+        }
+        return tile;
+    }
+}
