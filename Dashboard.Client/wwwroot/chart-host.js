@@ -1,6 +1,6 @@
-// Gives an ApexCharts chart a shadow root to draw in. Radzen's theme has thousands of rules,
-// some with :has() on svg, and every element ApexCharts inserts is matched against them:
-// outside the document's style scope an append costs about a quarter (measured in Chromium,
+// Gives an ApexCharts chart a shadow root to draw in. The page's theme has thousands of rules,
+// and every element ApexCharts inserts is matched against them: outside the document's style
+// scope an append cost about a quarter (measured in Chromium with the earlier theme,
 // bench/chart-cost.js). Only apexcharts.css is adopted inside; inherited fonts still apply.
 let sheet = null;
 

@@ -1,5 +1,5 @@
 // The confusion-matrix heatmap: rows are true classes, columns predicted, the cell text the
-// count (or the row's percentage when normalised). Clicking a cell tells .NET (CellSelected)
+// count (or the row's percentage when normalised). Clicking a cell tells .NET (Clicked)
 // which true and predicted class it holds. ApexCharts is the UMD build from wwwroot/lib.
 import { chartHost } from "./chart-host.js";
 const maps = new Map();
@@ -24,7 +24,7 @@ export function create(element, options, dotnet) {
       events: {
         // Series are reversed (see series()), so series i is true class classes-1-i.
         dataPointSelection: (event, context, config) =>
-          dotnet.invokeMethodAsync("CellSelected", classes - 1 - config.seriesIndex, config.dataPointIndex),
+          dotnet.invokeMethodAsync("Clicked", classes - 1 - config.seriesIndex, config.dataPointIndex),
       },
     },
     series: series(options),

@@ -15,7 +15,7 @@ using Dashboard.Shared.Platform;
 using Dashboard.Shared.Runs;
 using Dashboard.Shared.Samples;
 using Microsoft.Extensions.Options;
-using Radzen;
+using MudBlazor.Services;
 
 namespace Dashboard.Server.Hosting;
 
@@ -26,7 +26,7 @@ public static class DashboardHostExtensions
 
     public static WebApplicationBuilder AddDashboard(this WebApplicationBuilder builder)
     {
-        // Package static assets (Radzen's CSS and JS) are served outside Development too.
+        // Package static assets (MudBlazor's CSS and JS) are served outside Development too.
         builder.WebHost.UseStaticWebAssets();
         // A ceiling for every request body (the login form included); endpoints set lower ones.
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
@@ -87,7 +87,7 @@ public static class DashboardHostExtensions
         // The Draw page sends its 280x280 canvas (78 KB) over the circuit; the default limit is 32 KB.
         services.AddRazorComponents().AddInteractiveServerComponents()
             .AddHubOptions(o => o.MaximumReceiveMessageSize = 128 * 1024);
-        services.AddRadzenComponents();
+        services.AddMudServices();
         return builder;
     }
 

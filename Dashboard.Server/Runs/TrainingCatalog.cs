@@ -1,4 +1,5 @@
 using Dashboard.Server.Torch;
+using Dashboard.Server.Training;
 using Dashboard.Server.Training.Datasets;
 using Dashboard.Server.Training.Networks;
 using Dashboard.Shared.Datasets;
@@ -17,6 +18,8 @@ public sealed class TrainingCatalog(DatasetCatalog datasets) : ITrainingCatalog
 
     public IReadOnlyList<string> Devices() =>
         ["auto", "cpu", .. Enumerable.Range(0, TorchRuntime.CudaDeviceCount).Select(i => $"cuda:{i}")];
+
+    public IReadOnlyDictionary<string, string[]> Validate(RunConfig config) => RunValidation.Validate(config, datasets);
 
     public NetworkSummary Check(IReadOnlyList<LayerSpec> layers, string dataset)
     {

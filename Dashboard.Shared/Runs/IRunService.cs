@@ -74,6 +74,12 @@ public interface ITrainingCatalog
     /// <summary>auto and cpu always; cuda and cuda:N where this host has CUDA.</summary>
     IReadOnlyList<string> Devices();
 
+    /// <summary>
+    /// The same checks the API answers a run configuration with: messages keyed by field name
+    /// (the JSON names, e.g. learningRate), empty when the configuration is valid.
+    /// </summary>
+    IReadOnlyDictionary<string, string[]> Validate(RunConfig config);
+
     /// <summary>Per-layer output shapes and parameter counts for a dataset, or the first error.</summary>
     NetworkSummary Check(IReadOnlyList<LayerSpec> layers, string dataset);
 }

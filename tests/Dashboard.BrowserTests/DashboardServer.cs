@@ -95,9 +95,9 @@ public sealed class RunningServer : IAsyncDisposable
     }
 
     /// <summary>Opens a page in a fresh browser context and waits until the circuit is interactive.</summary>
-    public async Task<IPage> Open(IBrowser browser, string path)
+    public async Task<IPage> Open(IBrowser browser, string path, int width = 1280, int height = 720)
     {
-        var context = await browser.NewContextAsync();
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
         _contexts.Add(context);
         var page = await context.NewPageAsync();
         await page.GotoAsync(BaseUrl + path);

@@ -5,7 +5,7 @@ namespace Dashboard.BrowserTests;
 public class TrainPageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     [Fact]
-    public async Task A_run_started_from_the_train_page_draws_its_epochs_live_in_two_browsers()
+    public async Task A_run_started_from_the_train_page_opens_its_page_where_two_browsers_watch_its_epochs_live()
     {
         using var gate = new EpochGate(2);
         await using var server = new RunningServer(gate);
@@ -13,6 +13,10 @@ public class TrainPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         var starter = await server.Open(browser.Browser, "/train?model=logreg&epochs=4&batchSize=8&optimizer=sgd&lr=0.05");
 
         await starter.GetByTestId("start").ClickAsync();
+        await starter.WaitForURLAsync(new System.Text.RegularExpressions.Regex(@"/runs/\d+$"));
+        // The teammate sees the run in the queue and follows its link to the same page.
+        await watcher.GetByTestId("queue-link").ClickAsync();
+        Assert.Equal(starter.Url, watcher.Url);
         // Training is held after epoch 2: both browsers show two points, then gain the rest live.
         Assert.True(gate.WaitReached(TimeSpan.FromMinutes(1)));
         foreach (var page in new[] { watcher, starter })
@@ -27,13 +31,24 @@ public class TrainPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
             await Assertions.Expect(page.GetByTestId("accuracy-chart")).ToHaveAttributeAsync("data-points", "4");
             await Assertions.Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Completed");
             await Assertions.Expect(page.GetByTestId("test-accuracy")).ToContainTextAsync("on 10 images");
+            await Assertions.Expect(page.GetByTestId("epoch-table").Locator("tbody tr")).ToHaveCountAsync(4);
             // The lines are drawn in the chart's shadow root (outside the theme's selectors, for speed).
             await Assertions.Expect(page.GetByTestId("loss-chart").Locator("path.apexcharts-line")).ToHaveCountAsync(2);
             Assert.True(await page.GetByTestId("loss-chart").EvaluateAsync<bool>("e => e.shadowRoot?.querySelector('svg') != null"));
         }
-        // The theme rule that made every DOM update restyle the page is gone (theme-fixes.js).
-        Assert.Equal(0, await watcher.EvaluateAsync<int>(
-            "() => [...document.styleSheets].flatMap(s => [...s.cssRules]).filter(r => r.selectorText?.includes('.rz-datepicker:has(')).length"));
+    }
+
+    [Fact]
+    public async Task A_field_out_of_range_shows_the_apis_message_under_it_and_disables_start()
+    {
+        await using var server = new RunningServer();
+        var page = await server.Open(browser.Browser, "/train?model=logreg&epochs=0");
+        await Assertions.Expect(page.GetByTestId("field-epochs")).ToContainTextAsync("must be between 1 and 1000, got 0.");
+        await Assertions.Expect(page.GetByTestId("start")).ToBeDisabledAsync();
+        await page.GetByTestId("field-epochs").Locator("input").FillAsync("3");
+        await page.GetByTestId("field-epochs").Locator("input").BlurAsync();
+        await Assertions.Expect(page.GetByTestId("field-epochs")).Not.ToContainTextAsync("must be");
+        await Assertions.Expect(page.GetByTestId("start")).ToBeEnabledAsync();
     }
 
     [Fact]

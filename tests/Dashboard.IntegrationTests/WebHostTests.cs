@@ -25,14 +25,17 @@ public sealed class WebHostTests : IDisposable
     }
 
     [Fact]
-    public async Task Blazor_script_and_radzen_assets_are_served()
+    public async Task The_frameworks_blazor_script_and_mudblazors_assets_are_served()
     {
         await using var factory = new WebApplicationFactory<Program>();
         var client = factory.CreateClient();
         var script = await client.GetStringAsync("/_framework/blazor.web.js");
         Assert.Contains("Blazor", script);
-        var css = await client.GetAsync("/_content/Radzen.Blazor/css/material-base.css");
-        Assert.True(css.IsSuccessStatusCode, css.StatusCode.ToString());
+        foreach (var asset in new[] { "/_content/MudBlazor/MudBlazor.min.css", "/_content/MudBlazor/MudBlazor.min.js" })
+        {
+            var response = await client.GetAsync(asset);
+            Assert.True(response.IsSuccessStatusCode, $"{asset}: {response.StatusCode}");
+        }
     }
 
     [Fact]

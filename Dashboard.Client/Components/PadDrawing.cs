@@ -1,0 +1,4 @@
+namespace Dashboard.Client.Components;
+
+/// <summary>What the drawing pad holds: width x height grey bytes, ink bright; Sequence identifies it for latency measurement.</summary>
+public sealed record PadDrawing(byte[] Pixels, int Width, int Height, int Sequence);

@@ -1,0 +1,81 @@
+using Bunit;
+using Dashboard.Client.Components;
+using Dashboard.Shared.Inference;
+using Dashboard.Shared.Networks;
+using Dashboard.Shared.Samples;
+using MudBlazor;
+
+namespace Dashboard.ComponentTests;
+
+public sealed class DrawComponentsTests : ComponentTestBase
+{
+    private static DrawingPrediction Prediction(int best) =>
+        new(new Prediction(1, "mnist", "cnn-bn", best, best.ToString(), [.. Enumerable.Range(0, 10).Select(c => c == best ? 0.91f : 0.01f)]), new float[784]);
+
+    [Fact]
+    public void Drawing_pad_raises_what_the_canvas_reports_shows_an_uploads_ink_and_closes_the_latency_measurement()
+    {
+        var module = JSInterop.SetupModule("./_content/Dashboard.Client/draw.js");
+        module.Setup<int>("create", _ => true).SetResult(5);
+        var showInk = module.SetupVoid("showInk", _ => true);
+        showInk.SetVoidResult();
+        var shown = module.SetupVoid("shown", _ => true);
+        PadDrawing? drawing = null;
+        var cut = Render<DrawingPad>(p => p.Add(c => c.DrawingChanged, d => drawing = d));
+
+        cut.InvokeAsync(() => cut.Instance.Changed([1, 2, 3, 4], 2, 2, 9));
+        Assert.Equal((2, 2, 9), (drawing!.Width, drawing.Height, drawing.Sequence));
+
+        var ink = new byte[DrawingPad.Size * DrawingPad.Size];
+        cut.Render(p => p.Add(c => c.Ink, ink).Add(c => c.Shown, 9));
+        Assert.Same(ink, showInk.VerifyInvoke("showInk").Arguments[1]);
+        Assert.Equal(9, shown.VerifyInvoke("shown").Arguments[1]);
+    }
+
+    [Fact]
+    public void Prediction_panel_shows_the_hint_the_error_or_the_prediction_and_saves_with_the_chosen_label()
+    {
+        Render<MudPopoverProvider>();
+        var hint = Render<PredictionPanel>(p => p.Add(c => c.Hint, "Upload a picture").Add(c => c.Shape, TensorShape.Image(3, 32, 32)));
+        Assert.Equal("Upload a picture", hint.Find("[data-testid=draw-hint]").TextContent);
+        Assert.Equal("What the model sees (3x32x32)", hint.Find("[data-testid=model-sees]").TextContent);
+        Assert.Equal("32", hint.Find("[data-testid=preview]").GetAttribute("width"));
+
+        var error = Render<PredictionPanel>(p => p.Add(c => c.Error, "image: the picture is blank"));
+        Assert.Contains("the picture is blank", error.Find("[data-testid=draw-error]").TextContent);
+
+        var saved = new List<int>();
+        var cut = Render<PredictionPanel>(p => p
+            .Add(c => c.Prediction, Prediction(7))
+            .Add(c => c.Classes, [.. Enumerable.Range(0, 10).Select(c => c.ToString())])
+            .Add(c => c.MayControl, true)
+            .Add(c => c.SaveSample, label => saved.Add(label)));
+        Assert.Equal("7", cut.Find("[data-testid=predicted]").TextContent);
+        Assert.Equal(10, cut.FindAll(".probability-row").Count);
+        Assert.Equal("true", cut.Find("[data-testid=preview]").GetAttribute("data-filled"));
+        cut.Find("[data-testid=save-sample]").Click();
+        cut.Find("[data-testid=sample-label]").Change("4");
+        cut.Find("[data-testid=save-sample]").Click();
+        Assert.Equal([7, 4], saved);
+
+        var watcher = Render<PredictionPanel>(p => p.Add(c => c.Prediction, Prediction(2)).Add(c => c.Classes, ["0", "1", "2"]).Add(c => c.MayControl, false));
+        Assert.True(watcher.Find("[data-testid=save-sample]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void Samples_panel_lists_the_samples_with_their_labels_and_raises_delete()
+    {
+        var deleted = new List<int>();
+        var cut = Render<SamplesPanel>(p => p
+            .Add(c => c.Dataset, "mnist")
+            .Add(c => c.Samples, [new SavedSample(4, "mnist", 3, 1, 2, 2, [0, 1, 2, 3], DateTimeOffset.UnixEpoch), new SavedSample(5, "mnist", 8, 1, 2, 2, [0, 1, 2, 3], DateTimeOffset.UnixEpoch)])
+            .Add(c => c.Classes, [.. Enumerable.Range(0, 10).Select(c => c.ToString())])
+            .Add(c => c.MayControl, true)
+            .Add(c => c.Delete, id => deleted.Add(id)));
+        Assert.Equal("2", cut.Find("[data-testid=sample-count]").TextContent);
+        Assert.Equal(["3", "8"], cut.FindAll("figcaption").Select(f => f.TextContent));
+        Assert.Equal("/api/samples.csv?dataset=mnist", cut.Find("[data-testid=samples-csv]").GetAttribute("href"));
+        cut.FindAll("[data-testid=delete-sample]")[1].Click();
+        Assert.Equal([5], deleted);
+    }
+}
