@@ -1,6 +1,6 @@
-// Measures what watching costs and how fast epochs reach the screen: opens N browser pages
-// on /train (Debian's Chromium via playwright-core), starts a run through the API, waits
-// for it to finish, then prints the run's training images/s, the CPU cores the server and the
+// Measures what watching costs and how fast epochs reach the screen: starts a run through the
+// API, opens N browser pages on its page /runs/ID (Debian's Chromium via playwright-core; or
+// on WATCH_PAGE, e.g. /runs, with the run started after they opened), waits for it to finish, then prints the run's training images/s, the CPU cores the server and the
 // browsers used meanwhile, each page's main-thread ms per second (Chromium's Performance
 // domain) and, from the pages, the time from each epoch's server timestamp to the message
 // arriving (deliveryMs) and to its point being drawn (latencyMs).
@@ -22,10 +22,15 @@ const percentile = (values, p) => {
     executablePath: "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
   });
+  const start = async () => (await fetch(`${baseUrl}/api/runs`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: configJson,
+  })).json();
+  // On the run's own page the pages join while epoch 1 trains (epoch 1 is left out of the rate below).
+  let created = process.env.WATCH_PAGE ? null : await start();
   const pages = [];
   for (let i = 0; i < watchers; i++) {
     const page = await (await browser.newContext()).newPage();
-    await page.goto(`${baseUrl}${process.env.WATCH_PAGE ?? "/train"}`);
+    await page.goto(`${baseUrl}${process.env.WATCH_PAGE ?? `/runs/${created.id}`}`);
     await page.locator("[data-testid=interactive], [data-testid=runs-grid]").first().waitFor({ timeout: 60000 });
     const cdp = await page.context().newCDPSession(page);
     await cdp.send("Performance.enable");
@@ -34,9 +39,7 @@ const percentile = (values, p) => {
   }
   const before = { browsers: cpuSeconds("chromium"), server: cpuSeconds("Dashboard.Server.dll"), wall: Date.now() };
   const metricsBefore = await Promise.all(pages.map(p => p.metrics()));
-  const created = await (await fetch(`${baseUrl}/api/runs`, {
-    method: "POST", headers: { "content-type": "application/json" }, body: configJson,
-  })).json();
+  created ??= await start();
   let run;
   for (;;) {
     run = await (await fetch(`${baseUrl}/api/runs/${created.id}`)).json();
