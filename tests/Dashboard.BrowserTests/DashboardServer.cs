@@ -20,6 +20,8 @@ public sealed class BrowserFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _playwright = await Playwright.CreateAsync();
+        // A bound on waiting for a page to show something, not a timing claim: 5 s (Playwright's default) is short on 2 busy cores.
+        Assertions.SetDefaultExpectTimeout(15_000);
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = "/usr/bin/chromium",
@@ -45,11 +47,13 @@ public sealed class RunningServer : IAsyncDisposable
     private readonly TempFolder _data = new();
     private readonly TempFolder _runs = new();
     private readonly List<IBrowserContext> _contexts = [];
+    private readonly IRunListener[] _listeners;
 
     public RunningServer(params IRunListener[] listeners) : this(null, listeners) { }
 
     private RunningServer(string? dataFolder, IRunListener[] listeners, Dictionary<string, string>? settings = null)
     {
+        _listeners = listeners;
         if (dataFolder is null)
         {
             SyntheticData.WriteMnistLike(_data.Path, train: 40, test: 10);
@@ -107,10 +111,15 @@ public sealed class RunningServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Close the pages first, so no circuit or hub connection holds the server's shutdown up.
+        // Close the pages first, so no circuit or hub connection holds the server's shutdown up,
+        // and let go of a held epoch (a test that failed before releasing it would else time the shutdown out and hide its own error).
         foreach (var context in _contexts)
         {
             await context.CloseAsync();
+        }
+        foreach (var listener in _listeners.OfType<IDisposable>())
+        {
+            listener.Dispose();
         }
         await Factory.DisposeAsync();
         _data.Dispose();

@@ -48,10 +48,11 @@ public sealed class FormComponentsTests : ComponentTestBase
         Render<MudPopoverProvider>();
         var config = new RunConfig { LearningRate = -1 };
         var errors = RunValidation.Validate(config, new Dashboard.Server.Training.Datasets.DatasetCatalog("/nonexistent"));
-        RunConfig? changed = null;
+        // Every raised configuration: MudBlazor raises a number field's change asynchronously, so one may land after a later field's.
+        var raised = new List<RunConfig>();
         var cut = Render<RunForm>(p => p
             .Add(c => c.Config, config)
-            .Add(c => c.ConfigChanged, c => changed = c)
+            .Add(c => c.ConfigChanged, c => raised.Add(c))
             .Add(c => c.Datasets, [new DatasetInfo("mnist", "MNIST", TensorShape.Image(1, 28, 28), ["0", "1"], "data/mnist", true, null)])
             .Add(c => c.Presets, NetworkPresets.All)
             .Add(c => c.Recipes, Recipes.All)
@@ -63,12 +64,14 @@ public sealed class FormComponentsTests : ComponentTestBase
         Assert.DoesNotContain("must be", cut.Find("[data-testid=field-epochs]").TextContent);
 
         cut.Find("[data-testid=field-epochs] input").Change("7");
-        Assert.Equal(7, changed!.Epochs);
-        Assert.Equal(-1, changed.LearningRate);
+        cut.WaitForAssertion(() => Assert.Contains(raised, c => c.Epochs == 7 && c.LearningRate == -1));
         cut.Find("[data-testid=field-trainLimit] input").Change("500");
-        Assert.Equal(500, changed.TrainLimit);
+        cut.WaitForAssertion(() => Assert.Contains(raised, c => c.TrainLimit == 500));
         cut.Find("[data-testid=field-includeSamples] input").Change(true);
-        Assert.True(changed.IncludeSamples);
+        cut.WaitForAssertion(() => Assert.Contains(raised, c => c.IncludeSamples));
+        // Each change is raised on its own, from the configuration the form was given.
+        Assert.All(raised, c => Assert.Equal(-1, c.LearningRate));
+        Assert.DoesNotContain(raised, c => c.IncludeSamples && c.TrainLimit == 500);
     }
 
     [Fact]
