@@ -9,6 +9,8 @@ switch (args)
         return BenchCommand.Run(args[1..]);
     case ["follow", ..]:
         return FollowCommand.Run(args[1..]);
+    case ["trainer", ..]:
+        return TrainerCommand.Run(args[1..]);
 }
 
 var builder = WebApplication.CreateBuilder(args);

@@ -18,5 +18,8 @@ public interface ITrainingObserver
 
     void OnEpoch(EpochMetrics epoch) { }
 
+    /// <summary>The checkpoint of the first <paramref name="epochs"/> epochs is on disk (RunFiles.Checkpoint), whole.</summary>
+    void OnCheckpointSaved(int epochs) { }
+
     void OnCompleted(TestMetrics test) { }
 }

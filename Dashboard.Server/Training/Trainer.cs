@@ -176,6 +176,7 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
             if (files?.Checkpoint is { } path)
             {
                 Checkpoint.Save(network, card with { Epochs = epoch, SavedAt = DateTimeOffset.UtcNow }, path, optimizer);
+                observer.OnCheckpointSaved(epoch);
             }
         }
 

@@ -16,6 +16,9 @@ public enum RunStatus
 
     /// <summary>The loss became NaN or infinite; Error says at which epoch and batch. The last good epoch's checkpoint is kept.</summary>
     Diverged,
+
+    /// <summary>Team mode: its trainer stopped renewing its lease more often than allowed (a host that died, hung or lost the database).</summary>
+    Lost,
 }
 
 /// <summary>

@@ -1,0 +1,35 @@
+namespace Dashboard.Server.Team;
+
+/// <summary>
+/// Team mode (configuration section "Team", e.g. Team__Postgres in the environment): runs, their
+/// queue and their files in a shared PostgreSQL, trained by trainer hosts that lease them.
+/// </summary>
+public sealed class TeamOptions
+{
+    public const string Section = "Team";
+
+    /// <summary>The Npgsql connection string of the shared database. Never logged or shown.</summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>How long a claim holds without a renewal; after that another trainer may take the run over.</summary>
+    public double LeaseSeconds { get; set; } = 15;
+
+    /// <summary>How often a trainer renews its lease and its heartbeat (well under <see cref="LeaseSeconds"/>).</summary>
+    public double RenewSeconds { get; set; } = 3;
+
+    /// <summary>How often an idle trainer looks for a queued run.</summary>
+    public double PollSeconds { get; set; } = 1;
+
+    /// <summary>A run lost this many times (its trainer died each time) stays lost instead of being queued again.</summary>
+    public int MaxLosses { get; set; } = 3;
+
+    /// <summary>This trainer's name in the trainers table (default: host name and process id).</summary>
+    public string? TrainerName { get; set; }
+
+    /// <summary>Where a trainer keeps the files of the run it trains (default: a folder under the temp folder).</summary>
+    public string? WorkFolder { get; set; }
+
+    public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
+    public TimeSpan Renew => TimeSpan.FromSeconds(RenewSeconds);
+    public TimeSpan Poll => TimeSpan.FromSeconds(PollSeconds);
+}

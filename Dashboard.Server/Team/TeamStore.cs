@@ -1,0 +1,426 @@
+using System.Text.Json;
+using Dashboard.Shared.Runs;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Dashboard.Server.Team;
+
+/// <summary>A run a trainer holds: every write it makes carries <see cref="Attempt"/> as its fencing token.</summary>
+public sealed record RunClaim(RunRecord Run, int Attempt, int CheckpointEpochs);
+
+/// <summary>What a lease renewal found.</summary>
+public enum LeaseState
+{
+    Held,
+
+    /// <summary>Still held, and someone asked the run to stop.</summary>
+    StopRequested,
+
+    /// <summary>Expired or taken over: the holder must stop and write nothing more.</summary>
+    Lost,
+}
+
+/// <summary>A write by a trainer whose claim is no longer current (its lease expired or another trainer took the run).</summary>
+public sealed class LeaseLostException(int runId, int attempt)
+    : Exception($"Run {runId} attempt {attempt} is no longer held by this trainer; the write was refused.")
+{
+    public int RunId { get; } = runId;
+    public int Attempt { get; } = attempt;
+}
+
+/// <summary>A trainer host as it last reported itself.</summary>
+public sealed record TrainerInfo(string Name, IReadOnlyList<string> Devices, string TorchVersion, string State, int? RunId,
+    BatchProgress? Progress, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt);
+
+/// <summary>
+/// The team's truth in PostgreSQL: runs and their epochs, the queue, the leases, the runs' files and
+/// the trainer hosts. A trainer claims the oldest queued run its devices can train in one statement
+/// (<c>FOR UPDATE SKIP LOCKED</c>, so two trainers never take the same run and never wait on each
+/// other), holds it by renewing a lease, and makes every later write under the claim's attempt
+/// number: a write whose attempt is not the run's current one, or whose lease has expired, is refused.
+/// Times are the database's clock, so hosts' clocks do not matter.
+/// </summary>
+public sealed class TeamStore : IDisposable
+{
+    /// <summary>The device requirement of a run that any trainer can take.</summary>
+    public const string AnyDevice = "any";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly NpgsqlDataSource _source;
+
+    public TeamStore(string connectionString)
+    {
+        _source = NpgsqlDataSource.Create(connectionString);
+        using var connection = _source.OpenConnection();
+        using var transaction = connection.BeginTransaction();
+        // Hosts starting together create the schema once.
+        Execute(connection, transaction, "SELECT pg_advisory_xact_lock(7301)");
+        Execute(connection, transaction, """
+            CREATE TABLE IF NOT EXISTS runs (
+                id serial PRIMARY KEY,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                queued_at timestamptz NOT NULL DEFAULT now(),
+                config jsonb NOT NULL,
+                device text NOT NULL,
+                status text NOT NULL,
+                started_at timestamptz,
+                finished_at timestamptz,
+                started jsonb,
+                test jsonb,
+                error text,
+                has_checkpoint boolean NOT NULL DEFAULT false,
+                checkpoint_epochs int NOT NULL DEFAULT 0,
+                attempt int NOT NULL DEFAULT 0,
+                trainer text,
+                lease_expires_at timestamptz,
+                stop_requested boolean NOT NULL DEFAULT false,
+                losses int NOT NULL DEFAULT 0);
+            CREATE INDEX IF NOT EXISTS runs_queue ON runs (queued_at, id) WHERE status = 'Queued';
+            CREATE TABLE IF NOT EXISTS epochs (
+                run_id int NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                epoch int NOT NULL,
+                metrics jsonb NOT NULL,
+                attempt int NOT NULL,
+                PRIMARY KEY (run_id, epoch));
+            CREATE TABLE IF NOT EXISTS run_files (
+                run_id int NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                name text NOT NULL,
+                content bytea NOT NULL,
+                attempt int NOT NULL,
+                PRIMARY KEY (run_id, name));
+            CREATE TABLE IF NOT EXISTS trainers (
+                name text PRIMARY KEY,
+                devices text[] NOT NULL,
+                torch_version text NOT NULL,
+                state text NOT NULL,
+                run_id int,
+                progress jsonb,
+                drain boolean NOT NULL DEFAULT false,
+                started_at timestamptz NOT NULL DEFAULT now(),
+                heartbeat_at timestamptz NOT NULL DEFAULT now());
+            """);
+        transaction.Commit();
+    }
+
+    /// <summary>Which trainers may take a run: those with CUDA for a cuda run, any for the rest.</summary>
+    public static string DeviceRequirement(RunConfig config) =>
+        config.Device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? "cuda" : AnyDevice;
+
+    /// <summary>Stores a new run at the end of the queue.</summary>
+    public RunRecord Enqueue(RunConfig config)
+    {
+        using var command = _source.CreateCommand("INSERT INTO runs (config, device, status) VALUES ($1, $2, 'Queued') RETURNING id, created_at");
+        command.Parameters.Add(JsonParameter(config));
+        command.Parameters.AddWithValue(DeviceRequirement(config));
+        using var row = command.ExecuteReader();
+        row.Read();
+        return new RunRecord { Id = row.GetInt32(0), Config = config, CreatedAt = row.GetFieldValue<DateTimeOffset>(1) };
+    }
+
+    /// <summary>
+    /// Takes the oldest queued run that one of <paramref name="requirements"/> can train, or null. The
+    /// run's epochs after its last stored checkpoint are dropped: the new holder redoes them.
+    /// </summary>
+    public RunClaim? Claim(string trainer, IReadOnlyList<string> requirements, TimeSpan lease)
+    {
+        using var connection = _source.OpenConnection();
+        using var transaction = connection.BeginTransaction();
+        using var claim = new NpgsqlCommand("""
+            UPDATE runs r SET status = 'Running', attempt = r.attempt + 1, trainer = $1, lease_expires_at = now() + $3,
+                started_at = COALESCE(r.started_at, now()), error = NULL
+            FROM (SELECT id FROM runs WHERE status = 'Queued' AND device = ANY($2) ORDER BY queued_at, id
+                  FOR UPDATE SKIP LOCKED LIMIT 1) next
+            WHERE r.id = next.id
+            RETURNING r.id, r.attempt, r.checkpoint_epochs
+            """, connection, transaction);
+        claim.Parameters.AddWithValue(trainer);
+        claim.Parameters.AddWithValue(requirements.ToArray());
+        claim.Parameters.AddWithValue(lease);
+        int id, attempt, checkpointEpochs;
+        using (var row = claim.ExecuteReader())
+        {
+            if (!row.Read())
+            {
+                return null;
+            }
+            (id, attempt, checkpointEpochs) = (row.GetInt32(0), row.GetInt32(1), row.GetInt32(2));
+        }
+        using var drop = new NpgsqlCommand("DELETE FROM epochs WHERE run_id = $1 AND epoch > $2", connection, transaction);
+        drop.Parameters.AddWithValue(id);
+        drop.Parameters.AddWithValue(checkpointEpochs);
+        drop.ExecuteNonQuery();
+        transaction.Commit();
+        return new RunClaim(Get(id)!, attempt, checkpointEpochs);
+    }
+
+    /// <summary>Extends a held lease; tells the holder when it has lost the run or the run should stop.</summary>
+    public LeaseState Renew(RunClaim claim, TimeSpan lease)
+    {
+        using var command = _source.CreateCommand("""
+            UPDATE runs SET lease_expires_at = now() + $3
+            WHERE id = $1 AND attempt = $2 AND status = 'Running' AND lease_expires_at > now()
+            RETURNING stop_requested
+            """);
+        command.Parameters.AddWithValue(claim.Run.Id);
+        command.Parameters.AddWithValue(claim.Attempt);
+        command.Parameters.AddWithValue(lease);
+        return command.ExecuteScalar() switch
+        {
+            true => LeaseState.StopRequested,
+            false => LeaseState.Held,
+            _ => LeaseState.Lost,
+        };
+    }
+
+    public void SaveStarted(RunClaim claim, RunStarted started) => Fenced(claim, (connection, transaction) =>
+    {
+        using var command = new NpgsqlCommand("UPDATE runs SET started = $2 WHERE id = $1", connection, transaction);
+        command.Parameters.AddWithValue(claim.Run.Id);
+        command.Parameters.Add(JsonParameter(started));
+        command.ExecuteNonQuery();
+    });
+
+    /// <summary>Stores an epoch (a redone epoch replaces the earlier attempt's row: each epoch is stored once).</summary>
+    public void SaveEpoch(RunClaim claim, EpochMetrics epoch) => Fenced(claim, (connection, transaction) =>
+    {
+        using var command = new NpgsqlCommand("""
+            INSERT INTO epochs (run_id, epoch, metrics, attempt) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (run_id, epoch) DO UPDATE SET metrics = excluded.metrics, attempt = excluded.attempt
+            """, connection, transaction);
+        command.Parameters.AddWithValue(claim.Run.Id);
+        command.Parameters.AddWithValue(epoch.Epoch);
+        command.Parameters.Add(JsonParameter(epoch));
+        command.Parameters.AddWithValue(claim.Attempt);
+        command.ExecuteNonQuery();
+    });
+
+    /// <summary>Replaces the run's stored files (checkpoint, model card, optimizer state, test predictions).</summary>
+    public void SaveFiles(RunClaim claim, int checkpointEpochs, IReadOnlyList<(string Name, byte[] Content)> files) => Fenced(claim, (connection, transaction) =>
+    {
+        foreach (var (name, content) in files)
+        {
+            using var command = new NpgsqlCommand("""
+                INSERT INTO run_files (run_id, name, content, attempt) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (run_id, name) DO UPDATE SET content = excluded.content, attempt = excluded.attempt
+                """, connection, transaction);
+            command.Parameters.AddWithValue(claim.Run.Id);
+            command.Parameters.AddWithValue(name);
+            command.Parameters.AddWithValue(content);
+            command.Parameters.AddWithValue(claim.Attempt);
+            command.ExecuteNonQuery();
+        }
+        using var mark = new NpgsqlCommand("UPDATE runs SET has_checkpoint = true, checkpoint_epochs = $2 WHERE id = $1", connection, transaction);
+        mark.Parameters.AddWithValue(claim.Run.Id);
+        mark.Parameters.AddWithValue(checkpointEpochs);
+        mark.ExecuteNonQuery();
+    });
+
+    /// <summary>The run's stored files, by name.</summary>
+    public IReadOnlyList<(string Name, byte[] Content)> Files(int runId)
+    {
+        using var command = _source.CreateCommand("SELECT name, content FROM run_files WHERE run_id = $1 ORDER BY name");
+        command.Parameters.AddWithValue(runId);
+        using var row = command.ExecuteReader();
+        var files = new List<(string, byte[])>();
+        while (row.Read())
+        {
+            files.Add((row.GetString(0), row.GetFieldValue<byte[]>(1)));
+        }
+        return files;
+    }
+
+    /// <summary>Ends the held run (completed, cancelled, failed, diverged).</summary>
+    public void Finish(RunClaim claim, RunStatus status, TestMetrics? test, string? error) => Fenced(claim, (connection, transaction) =>
+    {
+        using var command = new NpgsqlCommand("""
+            UPDATE runs SET status = $2, test = $3, error = $4, finished_at = now(), trainer = NULL, lease_expires_at = NULL
+            WHERE id = $1
+            """, connection, transaction);
+        command.Parameters.AddWithValue(claim.Run.Id);
+        command.Parameters.AddWithValue(status.ToString());
+        command.Parameters.Add(JsonParameter(test));
+        command.Parameters.AddWithValue((object?)error ?? DBNull.Value);
+        command.ExecuteNonQuery();
+    });
+
+    /// <summary>Gives a held run back to the queue (its trainer is shutting down): the next holder resumes it.</summary>
+    public void Release(RunClaim claim) => Fenced(claim, (connection, transaction) =>
+    {
+        using var command = new NpgsqlCommand("UPDATE runs SET status = 'Queued', trainer = NULL, lease_expires_at = NULL WHERE id = $1", connection, transaction);
+        command.Parameters.AddWithValue(claim.Run.Id);
+        command.ExecuteNonQuery();
+    });
+
+    /// <summary>
+    /// Runs whose lease expired (their trainer died, hung or lost the database) go back to the front of
+    /// the queue, or become lost after <paramref name="maxLosses"/> such losses. Returns their ids.
+    /// </summary>
+    public IReadOnlyList<int> RequeueExpired(int maxLosses)
+    {
+        using var command = _source.CreateCommand("""
+            UPDATE runs SET losses = losses + 1, trainer = NULL, lease_expires_at = NULL,
+                status = CASE WHEN losses + 1 >= $1 THEN 'Lost' ELSE 'Queued' END,
+                finished_at = CASE WHEN losses + 1 >= $1 THEN now() END,
+                error = 'Its trainer stopped renewing its lease (attempt ' || attempt || ').'
+            WHERE status = 'Running' AND lease_expires_at < now()
+            RETURNING id
+            """);
+        command.Parameters.AddWithValue(maxLosses);
+        using var row = command.ExecuteReader();
+        var ids = new List<int>();
+        while (row.Read())
+        {
+            ids.Add(row.GetInt32(0));
+        }
+        return ids;
+    }
+
+    /// <summary>Asks a run to stop: a queued one is cancelled at once, a running one by its trainer at its next renewal.</summary>
+    public bool RequestStop(int id)
+    {
+        using var command = _source.CreateCommand("""
+            UPDATE runs SET stop_requested = status = 'Running',
+                status = CASE WHEN status = 'Queued' THEN 'Cancelled' ELSE status END,
+                finished_at = CASE WHEN status = 'Queued' THEN now() ELSE finished_at END
+            WHERE id = $1 AND status IN ('Queued', 'Running')
+            """);
+        command.Parameters.AddWithValue(id);
+        return command.ExecuteNonQuery() > 0;
+    }
+
+    /// <summary>A run's current attempt and the trainer holding it (null when none does).</summary>
+    public (int Attempt, string? Trainer) Holder(int runId)
+    {
+        using var command = _source.CreateCommand("SELECT attempt, trainer FROM runs WHERE id = $1");
+        command.Parameters.AddWithValue(runId);
+        using var row = command.ExecuteReader();
+        return row.Read() ? (row.GetInt32(0), row.IsDBNull(1) ? null : row.GetString(1)) : (0, null);
+    }
+
+    /// <summary>Which attempt wrote each stored epoch, in epoch order (to prove who wrote what).</summary>
+    public IReadOnlyList<(int Epoch, int Attempt)> EpochWriters(int runId)
+    {
+        using var command = _source.CreateCommand("SELECT epoch, attempt FROM epochs WHERE run_id = $1 ORDER BY epoch");
+        command.Parameters.AddWithValue(runId);
+        using var row = command.ExecuteReader();
+        var writers = new List<(int, int)>();
+        while (row.Read())
+        {
+            writers.Add((row.GetInt32(0), row.GetInt32(1)));
+        }
+        return writers;
+    }
+
+    public RunRecord? Get(int id)
+    {
+        using var command = _source.CreateCommand("""
+            SELECT r.id, r.created_at, r.config, r.status, r.started_at, r.finished_at, r.started, r.test, r.error, r.has_checkpoint,
+                COALESCE((SELECT json_agg(e.metrics ORDER BY e.epoch) FROM epochs e WHERE e.run_id = r.id), '[]')
+            FROM runs r WHERE r.id = $1
+            """);
+        command.Parameters.AddWithValue(id);
+        using var row = command.ExecuteReader();
+        if (!row.Read())
+        {
+            return null;
+        }
+        return new RunRecord
+        {
+            Id = row.GetInt32(0),
+            CreatedAt = row.GetFieldValue<DateTimeOffset>(1),
+            Config = Read<RunConfig>(row, 2)!,
+            Status = Enum.Parse<RunStatus>(row.GetString(3)),
+            StartedAt = row.IsDBNull(4) ? null : row.GetFieldValue<DateTimeOffset>(4),
+            FinishedAt = row.IsDBNull(5) ? null : row.GetFieldValue<DateTimeOffset>(5),
+            Started = Read<RunStarted>(row, 6),
+            Test = Read<TestMetrics>(row, 7),
+            Error = row.IsDBNull(8) ? null : row.GetString(8),
+            HasCheckpoint = row.GetBoolean(9),
+            Epochs = Read<List<EpochMetrics>>(row, 10) ?? [],
+        };
+    }
+
+    /// <summary>
+    /// Registers (<paramref name="starting"/>: a new process, not draining) or refreshes a trainer host (its heartbeat);
+    /// true when it has been asked to drain.
+    /// </summary>
+    public bool Heartbeat(string name, IReadOnlyList<string> devices, string torchVersion, string state, int? runId, BatchProgress? progress, bool starting = false)
+    {
+        using var command = _source.CreateCommand("""
+            INSERT INTO trainers (name, devices, torch_version, state, run_id, progress) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (name) DO UPDATE SET devices = excluded.devices, torch_version = excluded.torch_version, state = excluded.state,
+                run_id = excluded.run_id, progress = excluded.progress, heartbeat_at = now(),
+                drain = trainers.drain AND NOT $7, started_at = CASE WHEN $7 THEN now() ELSE trainers.started_at END
+            RETURNING drain
+            """);
+        command.Parameters.AddWithValue(name);
+        command.Parameters.AddWithValue(devices.ToArray());
+        command.Parameters.AddWithValue(torchVersion);
+        command.Parameters.AddWithValue(state);
+        command.Parameters.AddWithValue((object?)runId ?? DBNull.Value);
+        command.Parameters.Add(JsonParameter(progress));
+        command.Parameters.AddWithValue(starting);
+        return command.ExecuteScalar() is true;
+    }
+
+    /// <summary>Asks a trainer to finish its current run and take no new one. False for an unknown trainer.</summary>
+    public bool RequestDrain(string name)
+    {
+        using var command = _source.CreateCommand("UPDATE trainers SET drain = true WHERE name = $1");
+        command.Parameters.AddWithValue(name);
+        return command.ExecuteNonQuery() > 0;
+    }
+
+    /// <summary>Every trainer host that ever registered, by name; one whose heartbeat is older than a lease is gone.</summary>
+    public IReadOnlyList<TrainerInfo> Trainers()
+    {
+        using var command = _source.CreateCommand("SELECT name, devices, torch_version, state, run_id, progress, started_at, heartbeat_at FROM trainers ORDER BY name");
+        using var row = command.ExecuteReader();
+        var trainers = new List<TrainerInfo>();
+        while (row.Read())
+        {
+            trainers.Add(new TrainerInfo(row.GetString(0), row.GetFieldValue<string[]>(1), row.GetString(2), row.GetString(3),
+                row.IsDBNull(4) ? null : row.GetInt32(4), Read<BatchProgress>(row, 5),
+                row.GetFieldValue<DateTimeOffset>(6), row.GetFieldValue<DateTimeOffset>(7)));
+        }
+        return trainers;
+    }
+
+    /// <summary>The database could not be reached or answered with a transient error (a restart, a cut connection): worth retrying.</summary>
+    public static bool IsFault(Exception e) => e is NpgsqlException { IsTransient: true } || (e is NpgsqlException and not PostgresException);
+
+    public void Dispose() => _source.Dispose();
+
+    /// <summary>Runs <paramref name="write"/> only while <paramref name="claim"/> is the run's current, unexpired claim.</summary>
+    private void Fenced(RunClaim claim, Action<NpgsqlConnection, NpgsqlTransaction> write)
+    {
+        using var connection = _source.OpenConnection();
+        using var transaction = connection.BeginTransaction();
+        // The row lock orders this write against a takeover: either it sees the new attempt, or the takeover waits for it.
+        using (var check = new NpgsqlCommand("""
+            SELECT 1 FROM runs WHERE id = $1 AND attempt = $2 AND status = 'Running' AND lease_expires_at > now() FOR UPDATE
+            """, connection, transaction))
+        {
+            check.Parameters.AddWithValue(claim.Run.Id);
+            check.Parameters.AddWithValue(claim.Attempt);
+            if (check.ExecuteScalar() is null)
+            {
+                throw new LeaseLostException(claim.Run.Id, claim.Attempt);
+            }
+        }
+        write(connection, transaction);
+        transaction.Commit();
+    }
+
+    private static NpgsqlParameter JsonParameter<T>(T value) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = value is null ? DBNull.Value : JsonSerializer.Serialize(value, Json) };
+
+    private static T? Read<T>(NpgsqlDataReader row, int column) =>
+        row.IsDBNull(column) ? default : JsonSerializer.Deserialize<T>(row.GetString(column), Json);
+
+    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,250 @@
+using Dashboard.Server.Torch;
+using Dashboard.Server.Training;
+using Dashboard.Shared.Runs;
+
+namespace Dashboard.Server.Team;
+
+/// <summary>
+/// The trainer role: registers this host, then takes the oldest queued run its devices can train,
+/// trains it under a lease it renews, and writes every epoch, checkpoint and result to the team
+/// store under the claim's attempt number. A run is trained one at a time; a host asked to drain
+/// finishes its run and takes no new one. Runs whose trainers stopped renewing are put back in the
+/// queue by whichever trainer notices first.
+/// </summary>
+public sealed class TrainerHost(TeamStore store, Trainer trainer, TeamOptions options, ILogger<TrainerHost> logger) : BackgroundService
+{
+    public string Name { get; } = options.TrainerName ?? $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <summary>The device requirements this host can meet: any run, and cuda runs where it has a GPU.</summary>
+    public IReadOnlyList<string> Requirements { get; } = TorchRuntime.CudaDeviceCount > 0 ? [TeamStore.AnyDevice, "cuda"] : [TeamStore.AnyDevice];
+
+    private string WorkFolder => options.WorkFolder ?? Path.Combine(Path.GetTempPath(), $"dashboard-trainer-{Name}");
+
+    protected override Task ExecuteAsync(CancellationToken stopping) =>
+        Task.Factory.StartNew(() => Loop(stopping), stopping, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Loop(CancellationToken stopping)
+    {
+        var starting = true;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var draining = store.Heartbeat(Name, Requirements, TorchRuntime.Version, "idle", null, null, starting);
+                if (starting)
+                {
+                    logger.LogInformation("Trainer {Name} registered (devices: {Devices}, libtorch {Version})", Name, string.Join(", ", Requirements), TorchRuntime.Version);
+                    starting = false;
+                }
+                foreach (var id in store.RequeueExpired(options.MaxLosses))
+                {
+                    logger.LogWarning("Run {RunId}'s lease expired: queued again (or lost after {Max} losses)", id, options.MaxLosses);
+                }
+                if (draining)
+                {
+                    store.Heartbeat(Name, Requirements, TorchRuntime.Version, "draining", null, null);
+                }
+                else if (store.Claim(Name, Requirements, options.Lease) is { } claim)
+                {
+                    Train(claim, stopping);
+                    continue;
+                }
+            }
+            catch (Exception e) when (TeamStore.IsFault(e))
+            {
+                logger.LogWarning("The team database is unavailable: {Message}", e.Message);
+            }
+            stopping.WaitHandle.WaitOne(options.Poll);
+        }
+    }
+
+    private void Train(RunClaim claim, CancellationToken stopping)
+    {
+        var run = claim.Run;
+        logger.LogInformation("Training run {RunId} (attempt {Attempt}, from epoch {From})", run.Id, claim.Attempt, claim.CheckpointEpochs + 1);
+        store.Heartbeat(Name, Requirements, TorchRuntime.Version, "training", run.Id, null);
+        var folder = Path.Combine(WorkFolder, run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        Directory.CreateDirectory(folder);
+        using var lease = new LeaseKeeper(store, claim, options,
+            progress => store.Heartbeat(Name, Requirements, TorchRuntime.Version, "training", run.Id, progress), stopping, logger);
+        var writer = new ClaimWriter(store, claim, folder, lease);
+        try
+        {
+            if (claim.CheckpointEpochs > 0)
+            {
+                writer.Download(run.Id, folder);
+            }
+            string? initial = null;
+            if (run.Config.StartFrom is { } from && claim.CheckpointEpochs == 0)
+            {
+                var start = Path.Combine(folder, "start");
+                writer.Download(from, start);
+                initial = Path.Combine(start, ClaimWriter.WeightsFile);
+            }
+            var result = trainer.Run(run.Config, writer, new RunFiles(Path.Combine(folder, ClaimWriter.WeightsFile), initial, Resume: true), lease.Token);
+            writer.Upload(run.Config.Epochs);
+            writer.Persist(() => store.Finish(claim, RunStatus.Completed, result.Test, null));
+            logger.LogInformation("Run {RunId} completed: test accuracy {Accuracy:P2}", run.Id, result.Test.Accuracy);
+        }
+        catch (Exception e) when (e is LeaseLostException || (e is OperationCanceledException && lease.Lost))
+        {
+            logger.LogWarning("Run {RunId} attempt {Attempt}: the lease is lost, training stopped and nothing more is written ({Message})", run.Id, claim.Attempt, e.Message);
+        }
+        catch (OperationCanceledException) when (lease.StopRequested)
+        {
+            End(writer, () => store.Finish(claim, RunStatus.Cancelled, null, null));
+        }
+        catch (OperationCanceledException)
+        {
+            // This host is shutting down: the run goes back to the queue and the next trainer resumes it.
+            End(writer, () => store.Release(claim));
+        }
+        catch (RunDivergedException e)
+        {
+            End(writer, () => store.Finish(claim, RunStatus.Diverged, null, e.Message));
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Run {RunId} failed", run.Id);
+            End(writer, () => store.Finish(claim, RunStatus.Failed, null, e.Message));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private void End(ClaimWriter writer, Action finish)
+    {
+        try
+        {
+            writer.Persist(finish);
+        }
+        catch (Exception e) when (e is LeaseLostException || TeamStore.IsFault(e))
+        {
+            logger.LogWarning("Could not record the run's end: {Message}", e.Message);
+        }
+    }
+}
+
+/// <summary>
+/// Renews a claim's lease (and the host's heartbeat) every <see cref="TeamOptions.RenewSeconds"/> on
+/// its own thread. Its token is cancelled when the lease is lost, when the run should stop, when the
+/// database has been unreachable for a whole lease, or when the host stops.
+/// </summary>
+internal sealed class LeaseKeeper : IDisposable
+{
+    private readonly CancellationTokenSource _cancel;
+    private readonly Thread _thread;
+    private readonly ManualResetEventSlim _disposed = new();
+    private readonly TimeSpan _lease;
+    private long _renewedAt = Environment.TickCount64;
+
+    public LeaseKeeper(TeamStore store, RunClaim claim, TeamOptions options, Action<BatchProgress?> heartbeat, CancellationToken stopping, ILogger logger)
+    {
+        _lease = options.Lease;
+        _cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        _thread = new Thread(() =>
+        {
+            while (!_disposed.Wait(options.Renew))
+            {
+                try
+                {
+                    var state = store.Renew(claim, options.Lease);
+                    Interlocked.Exchange(ref _renewedAt, Environment.TickCount64);
+                    heartbeat(Progress);
+                    if (state != LeaseState.Held)
+                    {
+                        Lost = state == LeaseState.Lost;
+                        StopRequested = state == LeaseState.StopRequested;
+                        _cancel.Cancel();
+                        return;
+                    }
+                }
+                catch (Exception e) when (TeamStore.IsFault(e))
+                {
+                    logger.LogWarning("Could not renew run {RunId}'s lease: {Message}", claim.Run.Id, e.Message);
+                }
+                if (!WithinLease())
+                {
+                    Lost = true;
+                    _cancel.Cancel();
+                    return;
+                }
+            }
+        }) { IsBackground = true, Name = $"lease {claim.Run.Id}" };
+        _thread.Start();
+    }
+
+    public CancellationToken Token => _cancel.Token;
+    public volatile bool Lost;
+    public volatile bool StopRequested;
+
+    /// <summary>The latest batch progress, reported with the heartbeat.</summary>
+    public BatchProgress? Progress { get; set; }
+
+    /// <summary>Whether the last renewal is recent enough that the lease still holds.</summary>
+    public bool WithinLease() => Environment.TickCount64 - Interlocked.Read(ref _renewedAt) < _lease.TotalMilliseconds;
+
+    public void Dispose()
+    {
+        _disposed.Set();
+        _thread.Join();
+        _cancel.Dispose();
+    }
+}
+
+/// <summary>Writes a claimed run's events and files to the team store, retrying database faults while the lease holds.</summary>
+internal sealed class ClaimWriter(TeamStore store, RunClaim claim, string folder, LeaseKeeper lease) : ITrainingObserver
+{
+    public const string WeightsFile = "model.pt";
+
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
+
+    public void OnStarted(RunStarted started) => Persist(() => store.SaveStarted(claim, started));
+
+    public void OnBatch(BatchProgress progress) => lease.Progress = progress;
+
+    public void OnEpoch(EpochMetrics epoch) => Persist(() => store.SaveEpoch(claim, epoch));
+
+    public void OnCheckpointSaved(int epochs) => Upload(epochs);
+
+    /// <summary>Stores every file of the run's folder (the checkpoint and what lies beside it).</summary>
+    public void Upload(int checkpointEpochs)
+    {
+        var files = Directory.GetFiles(folder).Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal))
+            .Select(f => (Path.GetFileName(f), File.ReadAllBytes(f))).ToList();
+        Persist(() => store.SaveFiles(claim, checkpointEpochs, files));
+    }
+
+    /// <summary>Writes run <paramref name="runId"/>'s stored files into <paramref name="target"/>.</summary>
+    public void Download(int runId, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var (name, content) in store.Files(runId))
+        {
+            File.WriteAllBytes(Path.Combine(target, Path.GetFileName(name)), content);
+        }
+    }
+
+    /// <summary>Runs a store write, retrying while the database is unreachable and the lease still holds.</summary>
+    public void Persist(Action write)
+    {
+        while (true)
+        {
+            try
+            {
+                write();
+                return;
+            }
+            catch (Exception e) when (TeamStore.IsFault(e) && lease.WithinLease())
+            {
+                Thread.Sleep(RetryDelay);
+            }
+        }
+    }
+}

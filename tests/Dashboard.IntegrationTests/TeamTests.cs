@@ -1,0 +1,389 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Dashboard.Server.Team;
+using Dashboard.Shared.Runs;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Dashboard.IntegrationTests;
+
+/// <summary>
+/// A PostgreSQL 15 of the tests' own (scripts/postgres.sh: Debian's binaries, a temporary data folder,
+/// a free loopback port), started once for the test class; each test gets a database of its own.
+/// </summary>
+public sealed class PostgresFixture : IDisposable
+{
+    private readonly TempFolder _folder = new();
+    private readonly string _script;
+    private readonly string _data;
+
+    public PostgresFixture()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Dashboard.sln")))
+        {
+            root = root.Parent;
+        }
+        _script = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Dashboard.sln not found above the test binaries."), "scripts", "postgres.sh");
+        _data = Path.Combine(_folder.Path, "pg");
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        Port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        Server = Script("start", _data, Port.ToString()).Trim();
+    }
+
+    public int Port { get; }
+
+    /// <summary>The connection string of the server's "dashboard" database.</summary>
+    public string Server { get; }
+
+    /// <summary>A new, empty database on the server, for one test.</summary>
+    public string NewDatabase()
+    {
+        var name = "t" + Guid.NewGuid().ToString("N");
+        using (var connection = new NpgsqlConnection(Server))
+        {
+            connection.Open();
+            using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            command.ExecuteNonQuery();
+        }
+        return new NpgsqlConnectionStringBuilder(Server) { Database = name }.ConnectionString;
+    }
+
+    public string Script(params string[] args)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(_script);
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"postgres.sh {string.Join(' ', args)} failed ({process.ExitCode}): {error}");
+        }
+        return output.Result;
+    }
+
+    public void Dispose()
+    {
+        Script("stop", _data);
+        _folder.Dispose();
+    }
+}
+
+public sealed class TeamStoreTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+    private static readonly RunConfig Cpu = new() { Model = "logreg", Device = "cpu" };
+
+    [Fact]
+    public void Twenty_queued_runs_claimed_by_four_concurrent_trainers_are_each_taken_exactly_once_in_arrival_order_per_trainer()
+    {
+        using var store = new TeamStore(postgres.NewDatabase());
+        var ids = Enumerable.Range(0, 20).Select(_ => store.Enqueue(Cpu).Id).ToList();
+        // Each trainer's claims in the order it made them.
+        var taken = new List<int>[4];
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, t =>
+        {
+            taken[t] = [];
+            while (store.Claim($"trainer-{t}", [TeamStore.AnyDevice], Lease) is { } claim)
+            {
+                taken[t].Add(claim.Run.Id);
+            }
+        });
+
+        Assert.Equal(ids, taken.SelectMany(t => t).Order());
+        // The queue hands out the oldest run first: each trainer's runs come in increasing order.
+        Assert.All(taken, mine => Assert.Equal(mine.Order(), mine));
+        Assert.All(ids, id => Assert.Equal(RunStatus.Running, store.Get(id)!.Status));
+    }
+
+    [Fact]
+    public void A_cuda_run_is_taken_only_by_a_trainer_with_cuda()
+    {
+        using var store = new TeamStore(postgres.NewDatabase());
+        var gpu = store.Enqueue(Cpu with { Device = "cuda" });
+        var cpu = store.Enqueue(Cpu);
+
+        Assert.Equal(cpu.Id, store.Claim("cpu-host", [TeamStore.AnyDevice], Lease)!.Run.Id);
+        Assert.Null(store.Claim("cpu-host", [TeamStore.AnyDevice], Lease));
+        Assert.Equal(gpu.Id, store.Claim("gpu-host", [TeamStore.AnyDevice, "cuda"], Lease)!.Run.Id);
+    }
+
+    [Fact]
+    public void After_a_lease_expires_and_another_trainer_takes_the_run_every_write_of_the_first_is_refused()
+    {
+        using var store = new TeamStore(postgres.NewDatabase());
+        var run = store.Enqueue(Cpu with { Epochs = 3 });
+        var first = store.Claim("a", [TeamStore.AnyDevice], TimeSpan.FromMilliseconds(300))!;
+        store.SaveEpoch(first, Epoch(1));
+        store.SaveFiles(first, 1, [("model.pt", [1, 2, 3])]);
+        store.SaveEpoch(first, Epoch(2)); // after the checkpoint: the next holder redoes it
+
+        // The lease runs out (nobody renews it); the first trainer to look puts the run back in the queue.
+        var requeued = Eventually(() => store.RequeueExpired(maxLosses: 3));
+        Assert.Equal([run.Id], requeued);
+        var second = store.Claim("b", [TeamStore.AnyDevice], Lease)!;
+        Assert.Equal((run.Id, 2, 1), (second.Run.Id, second.Attempt, second.CheckpointEpochs));
+        Assert.Equal([1], second.Run.Epochs.Select(e => e.Epoch)); // epoch 2 had no checkpoint: dropped
+
+        Assert.Equal(LeaseState.Lost, store.Renew(first, Lease));
+        Assert.Throws<LeaseLostException>(() => store.SaveEpoch(first, Epoch(2)));
+        Assert.Throws<LeaseLostException>(() => store.SaveFiles(first, 2, [("model.pt", [9])]));
+        Assert.Throws<LeaseLostException>(() => store.Finish(first, RunStatus.Completed, null, null));
+        Assert.Throws<LeaseLostException>(() => store.Release(first));
+
+        store.SaveEpoch(second, Epoch(2));
+        store.SaveEpoch(second, Epoch(3));
+        store.Finish(second, RunStatus.Completed, null, null);
+        Assert.Equal([(1, 1), (2, 2), (3, 2)], store.EpochWriters(run.Id));
+        Assert.Equal([1, 2, 3], store.Files(run.Id).Single().Content);
+        Assert.Equal(RunStatus.Completed, store.Get(run.Id)!.Status);
+    }
+
+    [Fact]
+    public void A_run_whose_trainers_keep_dying_becomes_lost_after_the_limit()
+    {
+        using var store = new TeamStore(postgres.NewDatabase());
+        var run = store.Enqueue(Cpu);
+        for (var loss = 1; loss <= 2; loss++)
+        {
+            store.Claim($"host-{loss}", [TeamStore.AnyDevice], TimeSpan.FromMilliseconds(200));
+            Assert.Equal([run.Id], Eventually(() => store.RequeueExpired(maxLosses: 2)));
+        }
+        var lost = store.Get(run.Id)!;
+        Assert.Equal(RunStatus.Lost, lost.Status);
+        Assert.Contains("stopped renewing its lease (attempt 2)", lost.Error);
+        Assert.Null(store.Claim("host-3", [TeamStore.AnyDevice], Lease));
+    }
+
+    [Fact]
+    public void Stop_cancels_a_queued_run_at_once_and_reaches_a_running_one_through_its_next_renewal()
+    {
+        using var store = new TeamStore(postgres.NewDatabase());
+        var running = store.Enqueue(Cpu);
+        var queued = store.Enqueue(Cpu);
+        var claim = store.Claim("a", [TeamStore.AnyDevice], Lease)!;
+
+        Assert.True(store.RequestStop(queued.Id));
+        Assert.Equal(RunStatus.Cancelled, store.Get(queued.Id)!.Status);
+        Assert.True(store.RequestStop(running.Id));
+        Assert.Equal(LeaseState.StopRequested, store.Renew(claim, Lease));
+        Assert.False(store.RequestStop(queued.Id)); // no longer active
+        Assert.False(store.RequestStop(999));
+    }
+
+    [Fact]
+    public void A_trainer_registers_reports_its_run_and_is_asked_to_drain_until_it_starts_again()
+    {
+        using var store = new TeamStore(postgres.NewDatabase());
+        Assert.False(store.Heartbeat("gpu-1", [TeamStore.AnyDevice, "cuda"], "2.11.0", "idle", null, null, starting: true));
+        Assert.True(store.RequestDrain("gpu-1"));
+        Assert.False(store.RequestDrain("nobody"));
+        var progress = new BatchProgress(1, 5, 10, 0.5, 0.8, 1000, 2);
+        Assert.True(store.Heartbeat("gpu-1", [TeamStore.AnyDevice, "cuda"], "2.11.0", "training", 7, progress));
+
+        var trainer = Assert.Single(store.Trainers());
+        Assert.Equal(("gpu-1", "training", 7, 5), (trainer.Name, trainer.State, trainer.RunId, trainer.Progress!.Batch));
+        Assert.Equal(["any", "cuda"], trainer.Devices);
+        Assert.False(store.Heartbeat("gpu-1", [TeamStore.AnyDevice], "2.11.0", "idle", null, null, starting: true));
+    }
+
+    private static EpochMetrics Epoch(int epoch) => new(epoch, 1.0 / epoch, 0.5, null, null, 1, 100, 0.001, DateTimeOffset.UtcNow);
+
+    /// <summary>Polls until <paramref name="read"/> gives a non-empty list (a lease is a span of the database's time).</summary>
+    private static IReadOnlyList<int> Eventually(Func<IReadOnlyList<int>> read)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (read() is { Count: > 0 } found)
+            {
+                return found;
+            }
+            Thread.Sleep(50);
+        }
+        throw new TimeoutException("Nothing turned up within 30 s.");
+    }
+}
+
+/// <summary>Real trainer processes (<c>dotnet Dashboard.Server.dll trainer</c>) sharing one PostgreSQL queue, killed and paused.</summary>
+public sealed class TrainerProcessTests(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>, IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
+    private readonly TempFolder _data = new();
+    private readonly List<TrainerProcess> _trainers = [];
+
+    // Epochs of a second or so on two cores, so a trainer can be stopped in the middle of a run.
+    private static readonly RunConfig Config = new() { Model = "cnn-bn", Epochs = 6, BatchSize = 32, TestLimit = 100, Device = "cpu", ValidationFraction = 0.1 };
+
+    [Fact]
+    public void A_run_whose_trainer_is_killed_mid_epoch_is_resumed_by_another_from_its_last_checkpoint_with_each_epoch_stored_once()
+    {
+        var database = postgres.NewDatabase();
+        using var store = new TeamStore(database);
+        var first = Start(database, "first");
+        var run = store.Enqueue(Config);
+        WaitFor(() => store.Get(run.Id)!.Epochs.Count >= 2, "the first trainer to store two epochs");
+        var second = Start(database, "second");
+        WaitFor(() => store.Trainers().Any(t => t.Name == "second" && t.State == "idle"), "the second trainer to register");
+
+        first.Kill();
+        var killed = Stopwatch.StartNew();
+        WaitFor(() => store.Holder(run.Id) == (2, "second"), "the second trainer to take the run over");
+        output.WriteLine($"kill -9 to training again on the other trainer: {killed.Elapsed.TotalSeconds:F1} s (lease 2 s, renewed every 0.4 s)");
+        WaitFor(() => store.Get(run.Id)!.Status is not (RunStatus.Running or RunStatus.Queued), "the run to end");
+
+        var done = store.Get(run.Id)!;
+        Assert.Equal(RunStatus.Completed, done.Status);
+        Assert.Equal(Enumerable.Range(1, Config.Epochs), done.Epochs.Select(e => e.Epoch));
+        var writers = store.EpochWriters(run.Id);
+        output.WriteLine($"epochs by attempt: {string.Join(", ", writers.Select(w => $"{w.Epoch}:{w.Attempt}"))}");
+        Assert.Equal([1, 2], writers.Select(w => w.Attempt).Distinct().Order());
+        Assert.True(done.HasCheckpoint);
+        Assert.Contains(store.Files(run.Id), f => f.Name == "model.pt");
+        Assert.Contains("queued again", second.Output + first.Output);
+    }
+
+    [Fact]
+    public void A_trainer_paused_past_its_lease_has_every_write_refused_once_resumed_and_the_run_is_the_new_trainers()
+    {
+        var database = postgres.NewDatabase();
+        using var store = new TeamStore(database);
+        var paused = Start(database, "paused");
+        var run = store.Enqueue(Config with { Epochs = 8 });
+        WaitFor(() => store.Get(run.Id)!.Epochs.Count >= 1, "the first trainer to store an epoch");
+        var other = Start(database, "other");
+        WaitFor(() => store.Trainers().Any(t => t.Name == "other" && t.State == "idle"), "the second trainer to register");
+
+        paused.Signal("STOP");
+        WaitFor(() => store.Holder(run.Id) == (2, "other"), "the other trainer to take the run over");
+        paused.Signal("CONT");
+        WaitFor(() => paused.Output.Contains("the lease is lost"), "the paused trainer to notice");
+        WaitFor(() => store.Get(run.Id)!.Status is not (RunStatus.Running or RunStatus.Queued), "the run to end");
+
+        var writers = store.EpochWriters(run.Id);
+        output.WriteLine($"epochs by attempt: {string.Join(", ", writers.Select(w => $"{w.Epoch}:{w.Attempt}"))}; the paused trainer said: {paused.Output.Split('\n').FirstOrDefault(l => l.Contains("lease is lost"))}");
+        Assert.Equal(RunStatus.Completed, store.Get(run.Id)!.Status);
+        Assert.Equal(Enumerable.Range(1, 8), writers.Select(w => w.Epoch));
+        // Epochs 1..k are the first attempt's (up to its last checkpoint), k+1..8 the new one's: the resumed trainer added nothing.
+        var k = writers.Count(w => w.Attempt == 1);
+        Assert.InRange(k, 1, 7);
+        Assert.Equal(Enumerable.Repeat(1, k).Concat(Enumerable.Repeat(2, 8 - k)), writers.Select(w => w.Attempt));
+        Assert.DoesNotContain("Run " + run.Id + " completed", paused.Output);
+        Assert.False(paused.HasExited);
+    }
+
+    private TrainerProcess Start(string database, string name)
+    {
+        if (!Directory.Exists(Path.Combine(_data.Path, "mnist")))
+        {
+            SyntheticData.WriteMnistLike(_data.Path, train: 2500, test: 100);
+        }
+        var trainer = new TrainerProcess(name, new()
+        {
+            ["Team__Postgres"] = database,
+            ["Team__TrainerName"] = name,
+            ["Team__LeaseSeconds"] = "2",
+            ["Team__RenewSeconds"] = "0.4",
+            ["Team__PollSeconds"] = "0.2",
+            ["Data__Folder"] = _data.Path,
+        });
+        _trainers.Add(trainer);
+        return trainer;
+    }
+
+    private void WaitFor(Func<bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > Patience)
+            {
+                throw new TimeoutException($"Waited {Patience.TotalMinutes} minutes for {what}. The trainers said:\n" +
+                    string.Join("\n", _trainers.Select(t => $"--- {t.Name}:\n{t.Output}")));
+            }
+            Thread.Sleep(100);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var trainer in _trainers)
+        {
+            trainer.Dispose();
+        }
+        _data.Dispose();
+    }
+
+    private sealed class TrainerProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly System.Text.StringBuilder _output = new();
+
+        public TrainerProcess(string name, Dictionary<string, string> environment)
+        {
+            var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Dashboard.Server.dll"), "trainer"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = AppContext.BaseDirectory,
+            };
+            foreach (var (key, value) in environment)
+            {
+                start.Environment[key] = value;
+            }
+            _process = Process.Start(start)!;
+            _process.OutputDataReceived += (_, e) => Append(e.Data);
+            _process.ErrorDataReceived += (_, e) => Append(e.Data);
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+            Name = name;
+        }
+
+        public string Name { get; }
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        public bool HasExited => _process.HasExited;
+
+        public void Kill() => _process.Kill();
+
+        public void Signal(string signal) => Process.Start("kill", [$"-{signal}", _process.Id.ToString()])!.WaitForExit();
+
+        private void Append(string? line)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                Signal("CONT");
+                _process.Kill();
+            }
+            _process.WaitForExit();
+            _process.Dispose();
+        }
+    }
+}
