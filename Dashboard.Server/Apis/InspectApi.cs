@@ -25,7 +25,7 @@ public static class InspectApi
         return app;
     }
 
-    private static Results<Ok<ConfusionResponse>, NotFound<ProblemDetails>> Confusion(int id, RunService runs) =>
+    private static Results<Ok<ConfusionResponse>, NotFound<ProblemDetails>> Confusion(int id, IRunControl runs) =>
         runs.Get(id) switch
         {
             null => NotFound($"Run {id} does not exist."),
@@ -51,7 +51,7 @@ public static class InspectApi
         examples.Count == 0 ? ImageFiles.Sheet([], 1, 28, 28, 1, 2)
         : ImageFiles.Sheet([.. examples.Select(e => e.Pixels)], examples[0].Channels, examples[0].Height, examples[0].Width, columns: 10, scale: 2);
 
-    private static Results<Ok<DatasetSplit>, NotFound<ProblemDetails>> Split(int id, RunService runs, IDatasetExplorer explorer) =>
+    private static Results<Ok<DatasetSplit>, NotFound<ProblemDetails>> Split(int id, IRunControl runs, IDatasetExplorer explorer) =>
         runs.Get(id) is not { } run ? NotFound($"Run {id} does not exist.")
         : explorer.Split(run.Config) is { } split ? TypedResults.Ok(split)
         : NotFound($"Run {id}'s dataset '{run.Config.Dataset}' is not installed.");

@@ -26,7 +26,7 @@ public static class RunsApi
         return app;
     }
 
-    private static Results<Created<RunRecord>, ValidationProblem> Create(RunConfig config, RunService runs)
+    private static Results<Created<RunRecord>, ValidationProblem> Create(RunConfig config, IRunControl runs)
     {
         var result = runs.Start(config);
         return result.Run is { } run
@@ -34,12 +34,12 @@ public static class RunsApi
             : TypedResults.ValidationProblem(result.Errors, title: "The run configuration is not valid.");
     }
 
-    private static Ok<IReadOnlyList<RunRecord>> List(RunService runs) => TypedResults.Ok(runs.List());
+    private static Ok<IReadOnlyList<RunRecord>> List(IRunControl runs) => TypedResults.Ok(runs.List());
 
-    private static Results<Ok<RunRecord>, NotFound<ProblemDetails>> Get(int id, RunService runs) =>
+    private static Results<Ok<RunRecord>, NotFound<ProblemDetails>> Get(int id, IRunControl runs) =>
         runs.Get(id) is { } run ? TypedResults.Ok(run) : NotFound(id);
 
-    private static Results<Accepted, NotFound<ProblemDetails>, Conflict<ProblemDetails>> Stop(int id, RunService runs) =>
+    private static Results<Accepted, NotFound<ProblemDetails>, Conflict<ProblemDetails>> Stop(int id, IRunControl runs) =>
         runs.Stop(id) switch
         {
             StopRunResult.Stopping => TypedResults.Accepted($"/api/runs/{id}"),
@@ -47,7 +47,7 @@ public static class RunsApi
             _ => NotFound(id),
         };
 
-    private static Results<Accepted<RunRecord>, NotFound<ProblemDetails>, Conflict<ProblemDetails>> Resume(int id, RunService runs) =>
+    private static Results<Accepted<RunRecord>, NotFound<ProblemDetails>, Conflict<ProblemDetails>> Resume(int id, IRunControl runs) =>
         runs.Resume(id) switch
         {
             { Run: { } run } => TypedResults.Accepted($"/api/runs/{id}", run),
@@ -55,7 +55,7 @@ public static class RunsApi
             var refused => TypedResults.Conflict(new ProblemDetails { Title = refused.Problem, Status = 409 }),
         };
 
-    private static Results<NoContent, NotFound<ProblemDetails>, Conflict<ProblemDetails>> Delete(int id, RunService runs) =>
+    private static Results<NoContent, NotFound<ProblemDetails>, Conflict<ProblemDetails>> Delete(int id, IRunControl runs) =>
         runs.Delete(id) switch
         {
             DeleteRunResult.Deleted => TypedResults.NoContent(),
@@ -63,7 +63,7 @@ public static class RunsApi
             _ => NotFound(id),
         };
 
-    private static Results<PhysicalFileHttpResult, NotFound<ProblemDetails>> Checkpoint(int id, RunService runs) =>
+    private static Results<PhysicalFileHttpResult, NotFound<ProblemDetails>> Checkpoint(int id, IRunControl runs) =>
         runs.CheckpointFile(id) is { } path
             ? TypedResults.PhysicalFile(path, "application/octet-stream", $"run-{id}.pt")
             : TypedResults.NotFound(new ProblemDetails { Title = $"Run {id} has no checkpoint.", Status = 404 });

@@ -7,6 +7,7 @@ using Dashboard.Server.Runs;
 using Dashboard.Server.Samples;
 using Dashboard.Server.Security;
 using Dashboard.Server.Storage;
+using Dashboard.Server.Team;
 using Dashboard.Server.Training;
 using Dashboard.Server.Training.Datasets;
 using Dashboard.Shared.Datasets;
@@ -45,25 +46,18 @@ public static class DashboardHostExtensions
         services.AddSingleton<SampleStore>();
         services.AddSingleton<SampleService>();
         services.AddScoped<ISampleService, GuardedSampleService>();
-        services.AddSingleton(sp => new Trainer(sp.GetRequiredService<DatasetCatalog>(), sp.GetRequiredService<SampleService>().TrainingImages));
-        services.AddSingleton<RunRecorder>();
         services.AddSingleton<RunEvents>();
         services.AddSingleton<TrainingBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<TrainingBroadcaster>());
-        // Listeners are told in registration order: an epoch is stored before anyone hears of it,
-        // and the charts' SignalR message leaves before the pages' Blazor re-render is queued.
-        services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<RunRecorder>());
-        services.AddSingleton<IRunListener, RunLog>();
-        services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<TrainingBroadcaster>());
-        services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<RunEvents>());
-        services.AddSingleton(sp => new RunQueue(
-            sp.GetRequiredService<Trainer>(),
-            sp.GetServices<IRunListener>(),
-            sp.GetRequiredService<RunsOptions>().FilesOf,
-            sp.GetRequiredService<ILogger<RunQueue>>()));
-        // Stopped before the broadcaster (reverse order), which then still forwards the final events.
-        services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
-        services.AddSingleton<RunService>();
+        var team = builder.Configuration.GetSection(TeamOptions.Section).Get<TeamOptions>() ?? new TeamOptions();
+        if (team.IsWeb)
+        {
+            AddTeamFrontEnd(services, team);
+        }
+        else
+        {
+            AddSingleProcess(services);
+        }
         // The pages get the guarded services (control needs the operator on a shared server);
         // the API uses the plain ones behind the "Operator" authorization policy.
         services.AddOperatorSecurity(builder.Configuration);
@@ -91,10 +85,51 @@ public static class DashboardHostExtensions
         return builder;
     }
 
+    /// <summary>Role all: runs in SQLite, trained in this process by the run queue.</summary>
+    private static void AddSingleProcess(IServiceCollection services)
+    {
+        services.AddSingleton(sp => new Trainer(sp.GetRequiredService<DatasetCatalog>(), sp.GetRequiredService<SampleService>().TrainingImages));
+        services.AddSingleton<RunRecorder>();
+        // Listeners are told in registration order: an epoch is stored before anyone hears of it,
+        // and the charts' SignalR message leaves before the pages' Blazor re-render is queued.
+        services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<RunRecorder>());
+        AddListeners(services);
+        services.AddSingleton(sp => new RunQueue(
+            sp.GetRequiredService<Trainer>(),
+            sp.GetServices<IRunListener>(),
+            sp.GetRequiredService<RunsOptions>().FilesOf,
+            sp.GetRequiredService<ILogger<RunQueue>>()));
+        // Stopped before the broadcaster (reverse order), which then still forwards the final events.
+        services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
+        services.AddSingleton<RunService>();
+        services.AddSingleton<IRunControl>(sp => sp.GetRequiredService<RunService>());
+    }
+
+    /// <summary>Role web: runs in the team's PostgreSQL, trained by trainer hosts; events read from the store.</summary>
+    private static void AddTeamFrontEnd(IServiceCollection services, TeamOptions team)
+    {
+        services.AddSingleton(team);
+        services.AddSingleton(_ => new TeamStore(team.Postgres ?? throw new InvalidOperationException(
+            "Team__Role is web but Team__Postgres (the team database's connection string) is not set.")));
+        AddListeners(services);
+        services.AddHostedService<TeamEvents>();
+        services.AddSingleton<IRunControl, TeamRunService>();
+    }
+
+    private static void AddListeners(IServiceCollection services)
+    {
+        services.AddSingleton<IRunListener, RunLog>();
+        services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<TrainingBroadcaster>());
+        services.AddSingleton<IRunListener>(sp => sp.GetRequiredService<RunEvents>());
+    }
+
     public static WebApplication UseDashboard(this WebApplication app)
     {
         // Nothing trains before start-up: whatever the last process left running was interrupted.
-        app.Services.GetRequiredService<RunStore>().MarkInterrupted(DateTimeOffset.UtcNow);
+        if (app.Services.GetService<RunQueue>() is not null)
+        {
+            app.Services.GetRequiredService<RunStore>().MarkInterrupted(DateTimeOffset.UtcNow);
+        }
         // Unreadable request bodies (malformed JSON, wrong types) are the client's error: 400, not 500.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {

@@ -43,7 +43,7 @@ public sealed class TrainingBroadcaster(IHubContext<TrainingHub, ITrainingClient
     /// <summary>Sends the run's history to one connection, then adds it to the run's group.</summary>
     public async Task<bool> FollowAsync(string connectionId, int runId, CancellationToken cancellation)
     {
-        var runs = services.GetRequiredService<RunService>();
+        var runs = services.GetRequiredService<IRunControl>();
         if (!_sent.ContainsKey(runId) && runs.Get(runId) is null)
         {
             return false; // No lock is made for ids that do not exist.

@@ -11,7 +11,7 @@ namespace Dashboard.Server.Inference;
 /// Classifies images with a run's checkpoint. Each run's network is loaded once and kept;
 /// predictions on one network are serialised, different runs predict in parallel.
 /// </summary>
-public sealed class PredictionService(RunService runs, RunsOptions options) : IDigitClassifier, IDisposable
+public sealed class PredictionService(IRunControl runs) : IDigitClassifier, IDisposable
 {
     private sealed record LoadedModel(Network Network, ModelCard Card, object Gate);
 
@@ -73,7 +73,7 @@ public sealed class PredictionService(RunService runs, RunsOptions options) : ID
 
     private LoadedModel Load(int runId)
     {
-        if (runs.CheckpointFile(runId) is null)
+        if (runs.CheckpointFile(runId) is not { } path)
         {
             Forget(runId); // A deleted run's network goes with it (ids are never reused).
             throw new RunRequestException(
@@ -82,7 +82,7 @@ public sealed class PredictionService(RunService runs, RunsOptions options) : ID
         }
         var lazy = _models.GetOrAdd(runId, id => new Lazy<LoadedModel>(() =>
         {
-            var (network, card) = Checkpoint.Load(options.CheckpointPath(id));
+            var (network, card) = Checkpoint.Load(path);
             return new LoadedModel(network, card, new object());
         }));
         try

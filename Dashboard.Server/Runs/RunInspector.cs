@@ -8,7 +8,7 @@ namespace Dashboard.Server.Runs;
 /// Joins a run's saved test predictions (<see cref="TestPredictions"/>) with the test images
 /// they were made on, for the confusion-matrix drill-down and the mistakes gallery.
 /// </summary>
-public sealed class RunInspector(RunService runs, RunsOptions options, DatasetExplorer explorer) : IRunInspector
+public sealed class RunInspector(IRunControl runs, RunsOptions options, DatasetExplorer explorer) : IRunInspector
 {
     /// <summary>The most examples one request returns.</summary>
     public const int MaxExamples = 200;
@@ -46,7 +46,10 @@ public sealed class RunInspector(RunService runs, RunsOptions options, DatasetEx
     private (TestPredictions Predictions, ImageSet Test) Load(int runId)
     {
         var run = runs.Get(runId) ?? throw new RunRequestException($"Run {runId} does not exist.", notFound: true);
-        var path = Path.Combine(options.RunFolder(runId), TestPredictions.FileName);
+        // The test predictions lie beside the checkpoint, which a team front-end fetches on first use.
+        var path = runs.CheckpointFile(runId) is { } checkpoint
+            ? Path.Combine(Path.GetDirectoryName(checkpoint)!, TestPredictions.FileName)
+            : Path.Combine(options.RunFolder(runId), TestPredictions.FileName);
         if (run.Test is null || !File.Exists(path))
         {
             throw new RunRequestException($"Run {runId} has no per-image test results (a run saves them when it completes).", notFound: true);

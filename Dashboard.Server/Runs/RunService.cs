@@ -10,7 +10,7 @@ namespace Dashboard.Server.Runs;
 /// <summary>The one place that starts, stops, lists and deletes runs, for the pages and the API.</summary>
 public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog datasets, DatasetExplorer explorer, RunsOptions options,
     RunEvents events, TrainingBroadcaster broadcaster)
-    : IRunService
+    : IRunControl
 {
     private readonly object _arrival = new();
 
@@ -28,34 +28,7 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
 
     public StartRunResult Start(RunConfig config)
     {
-        var errors = RunValidation.Validate(config, datasets).ToDictionary(e => e.Key, e => e.Value);
-        if (!errors.ContainsKey("dataset") && datasets.Find(config.Dataset) is { Available: false } missing)
-        {
-            errors["dataset"] = [missing.Problem!];
-        }
-        if (!errors.ContainsKey("device"))
-        {
-            try
-            {
-                var device = TorchRuntime.ResolveDevice(config.Device);
-                if (!errors.ContainsKey("precision") && RunValidation.PrecisionProblem(config.Precision, device, TorchRuntime.Bf16Native) is { } precisionProblem)
-                {
-                    errors["precision"] = [precisionProblem];
-                }
-            }
-            catch (ArgumentException e)
-            {
-                errors["device"] = [e.Message];
-            }
-        }
-        if (errors.Count == 0 && explorer.Split(config) is { } split && config.BatchSize > split.Train)
-        {
-            errors["batchSize"] = [$"must not exceed the {split.Train} training images after the split, got {config.BatchSize}."];
-        }
-        if (config.StartFrom is { } from && StartFromProblem(config, from) is { } problem)
-        {
-            errors["startFrom"] = [problem];
-        }
+        var errors = RunChecks.Problems(config, datasets, explorer, this, TorchRuntime.ResolveDevice);
         if (errors.Count > 0)
         {
             return new StartRunResult(null, errors);
@@ -100,29 +73,6 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
             store.Update(queued);
             return new ResumeRunResult(queue.Enqueue(queued), null);
         }
-    }
-
-    /// <summary>Why run <paramref name="from"/>'s weights cannot start this run, or null when they can.</summary>
-    private string? StartFromProblem(RunConfig config, int from)
-    {
-        if (Get(from) is not { } source)
-        {
-            return $"Run {from} does not exist.";
-        }
-        if (CheckpointFile(from) is not { } checkpoint)
-        {
-            return $"Run {from} has no checkpoint to start from (runs save one when they complete).";
-        }
-        if (source.Config.Dataset != config.Dataset)
-        {
-            return $"Run {from} was trained on {source.Config.Dataset}, not {config.Dataset}.";
-        }
-        var layers = RunValidation.ResolveLayers(config);
-        // The checkpoint's own card says which layers its weights fit: a preset may have changed since.
-        var sourceLayers = Checkpoint.ReadCard(checkpoint)?.Layers ?? RunValidation.ResolveLayers(source.Config)!;
-        return layers is null || sourceLayers.SequenceEqual(layers)
-            ? null
-            : $"Run {from} has a different network; fine-tuning needs the same layers.";
     }
 
     public StopRunResult Stop(int id) =>

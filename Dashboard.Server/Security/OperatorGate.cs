@@ -20,7 +20,7 @@ public sealed class OperatorGate(AuthenticationStateProvider authentication, Ope
 }
 
 /// <summary>The run service as the pages see it: control actions pass the operator gate first.</summary>
-public sealed class GuardedRunService(RunService runs, IOperatorGate gate) : IRunService
+public sealed class GuardedRunService(IRunControl runs, IOperatorGate gate) : IRunService
 {
     public event Action<RunRecord>? RunChanged
     {

@@ -8,6 +8,10 @@ public sealed class TeamOptions
 {
     public const string Section = "Team";
 
+    /// <summary>What the server program does: <c>all</c> (the single process with SQLite, the default) or <c>web</c>
+    /// (a team front-end: pages, API and hub over <see cref="Postgres"/>, no training). Trainers run the <c>trainer</c> verb.</summary>
+    public string Role { get; set; } = "all";
+
     /// <summary>The Npgsql connection string of the shared database. Never logged or shown.</summary>
     public string? Postgres { get; set; }
 
@@ -19,6 +23,9 @@ public sealed class TeamOptions
 
     /// <summary>How often an idle trainer looks for a queued run.</summary>
     public double PollSeconds { get; set; } = 1;
+
+    /// <summary>How often a front-end reads the active runs and the trainers' progress to tell its pages and hub clients.</summary>
+    public double WatchSeconds { get; set; } = 0.5;
 
     /// <summary>A run lost this many times (its trainer died each time) stays lost instead of being queued again.</summary>
     public int MaxLosses { get; set; } = 3;
@@ -32,4 +39,7 @@ public sealed class TeamOptions
     public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
     public TimeSpan Renew => TimeSpan.FromSeconds(RenewSeconds);
     public TimeSpan Poll => TimeSpan.FromSeconds(PollSeconds);
+    public TimeSpan Watch => TimeSpan.FromSeconds(WatchSeconds);
+
+    public bool IsWeb => string.Equals(Role, "web", StringComparison.OrdinalIgnoreCase);
 }

@@ -311,33 +311,72 @@ public sealed class TeamStore : IDisposable
         return writers;
     }
 
-    public RunRecord? Get(int id)
+    public RunRecord? Get(int id) => Query("WHERE r.id = $1", id).FirstOrDefault();
+
+    /// <summary>Every run, newest first.</summary>
+    public IReadOnlyList<RunRecord> List() => Query("");
+
+    /// <summary>The queued and running runs, oldest first, queued ones with their place in their device's queue.</summary>
+    public IReadOnlyList<RunRecord> Active() => [.. Query("WHERE r.status IN ('Queued', 'Running')").OrderBy(r => r.Id)];
+
+    /// <summary>Deletes a run that is not queued or running, with its epochs and files. False when there is no such run.</summary>
+    public bool Delete(int id)
+    {
+        using var command = _source.CreateCommand("DELETE FROM runs WHERE id = $1 AND status NOT IN ('Queued', 'Running')");
+        command.Parameters.AddWithValue(id);
+        return command.ExecuteNonQuery() > 0;
+    }
+
+    /// <summary>
+    /// Queues an ended run again at the end of the queue; its next holder resumes from its last stored
+    /// checkpoint (epochs after it are dropped then). Null when the run is not in <paramref name="resumable"/>.
+    /// </summary>
+    public RunRecord? Requeue(int id, IReadOnlyList<RunStatus> resumable)
     {
         using var command = _source.CreateCommand("""
-            SELECT r.id, r.created_at, r.config, r.status, r.started_at, r.finished_at, r.started, r.test, r.error, r.has_checkpoint,
-                COALESCE((SELECT json_agg(e.metrics ORDER BY e.epoch) FROM epochs e WHERE e.run_id = r.id), '[]')
-            FROM runs r WHERE r.id = $1
+            UPDATE runs SET status = 'Queued', queued_at = now(), error = NULL, test = NULL, finished_at = NULL,
+                stop_requested = false, losses = 0
+            WHERE id = $1 AND status = ANY($2)
             """);
         command.Parameters.AddWithValue(id);
-        using var row = command.ExecuteReader();
-        if (!row.Read())
+        command.Parameters.AddWithValue(resumable.Select(s => s.ToString()).ToArray());
+        return command.ExecuteNonQuery() > 0 ? Get(id) : null;
+    }
+
+    private List<RunRecord> Query(string where, params object[] parameters)
+    {
+        using var command = _source.CreateCommand($"""
+            SELECT r.id, r.created_at, r.config, r.status, r.started_at, r.finished_at, r.started, r.test, r.error, r.has_checkpoint,
+                COALESCE((SELECT json_agg(e.metrics ORDER BY e.epoch) FROM epochs e WHERE e.run_id = r.id), '[]'),
+                CASE WHEN r.status = 'Queued' THEN (SELECT count(*) FROM runs q WHERE q.status = 'Queued' AND q.device = r.device
+                    AND (q.queued_at, q.id) <= (r.queued_at, r.id)) END
+            FROM runs r {where} ORDER BY r.id DESC
+            """);
+        foreach (var parameter in parameters)
         {
-            return null;
+            command.Parameters.AddWithValue(parameter);
         }
-        return new RunRecord
+        using var row = command.ExecuteReader();
+        var runs = new List<RunRecord>();
+        while (row.Read())
         {
-            Id = row.GetInt32(0),
-            CreatedAt = row.GetFieldValue<DateTimeOffset>(1),
-            Config = Read<RunConfig>(row, 2)!,
-            Status = Enum.Parse<RunStatus>(row.GetString(3)),
-            StartedAt = row.IsDBNull(4) ? null : row.GetFieldValue<DateTimeOffset>(4),
-            FinishedAt = row.IsDBNull(5) ? null : row.GetFieldValue<DateTimeOffset>(5),
-            Started = Read<RunStarted>(row, 6),
-            Test = Read<TestMetrics>(row, 7),
-            Error = row.IsDBNull(8) ? null : row.GetString(8),
-            HasCheckpoint = row.GetBoolean(9),
-            Epochs = Read<List<EpochMetrics>>(row, 10) ?? [],
-        };
+            runs.Add(new RunRecord
+            {
+                Id = row.GetInt32(0),
+                CreatedAt = row.GetFieldValue<DateTimeOffset>(1),
+                Config = Read<RunConfig>(row, 2)!,
+                Status = Enum.Parse<RunStatus>(row.GetString(3)),
+                StartedAt = row.IsDBNull(4) ? null : row.GetFieldValue<DateTimeOffset>(4),
+                FinishedAt = row.IsDBNull(5) ? null : row.GetFieldValue<DateTimeOffset>(5),
+                Started = Read<RunStarted>(row, 6),
+                Test = Read<TestMetrics>(row, 7),
+                Error = row.IsDBNull(8) ? null : row.GetString(8),
+                HasCheckpoint = row.GetBoolean(9),
+                Epochs = Read<List<EpochMetrics>>(row, 10) ?? [],
+                QueuePosition = row.IsDBNull(11) ? null : (int)row.GetInt64(11),
+            });
+        }
+        return runs;
     }
 
     /// <summary>

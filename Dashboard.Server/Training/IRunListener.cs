@@ -22,3 +22,22 @@ public interface IRunListener
     /// <summary>The run completed, failed or was cancelled.</summary>
     void OnFinished(RunRecord run) { }
 }
+
+public static class RunListeners
+{
+    /// <summary>Tells every listener, in order; one that throws is logged and the others are still told.</summary>
+    public static void Notify(IReadOnlyList<IRunListener> listeners, Action<IRunListener> send, ILogger logger)
+    {
+        foreach (var listener in listeners)
+        {
+            try
+            {
+                send(listener);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Run listener {Listener} failed", listener.GetType().Name);
+            }
+        }
+    }
+}

@@ -199,20 +199,7 @@ public sealed class RunQueue : IHostedService, IDisposable
         return run.Record with { QueuePosition = position >= 0 ? position + 1 : null };
     }
 
-    private void Notify(Action<IRunListener> send)
-    {
-        foreach (var listener in _listeners)
-        {
-            try
-            {
-                send(listener);
-            }
-            catch (Exception e)
-            {
-                _logger.LogError(e, "Run listener {Listener} failed", listener.GetType().Name);
-            }
-        }
-    }
+    private void Notify(Action<IRunListener> send) => RunListeners.Notify(_listeners, send, _logger);
 
     /// <summary>Turns the engine's events for one run into run records for the listeners.</summary>
     private sealed class Forwarder(RunQueue queue, ActiveRun run) : ITrainingObserver

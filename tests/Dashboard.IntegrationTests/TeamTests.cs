@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using Dashboard.Server.Team;
 using Dashboard.Shared.Runs;
+using Microsoft.AspNetCore.SignalR.Client;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -287,18 +289,21 @@ public sealed class TrainerProcessTests(PostgresFixture postgres, ITestOutputHel
         {
             SyntheticData.WriteMnistLike(_data.Path, train: 2500, test: 100);
         }
-        var trainer = new TrainerProcess(name, new()
-        {
-            ["Team__Postgres"] = database,
-            ["Team__TrainerName"] = name,
-            ["Team__LeaseSeconds"] = "2",
-            ["Team__RenewSeconds"] = "0.4",
-            ["Team__PollSeconds"] = "0.2",
-            ["Data__Folder"] = _data.Path,
-        });
+        var trainer = StartTrainer(database, name, _data.Path);
         _trainers.Add(trainer);
         return trainer;
     }
+
+    /// <summary>A trainer process on the team database, with a 2 s lease renewed every 0.4 s.</summary>
+    internal static TrainerProcess StartTrainer(string database, string name, string dataFolder) => new(name, new()
+    {
+        ["Team__Postgres"] = database,
+        ["Team__TrainerName"] = name,
+        ["Team__LeaseSeconds"] = "2",
+        ["Team__RenewSeconds"] = "0.4",
+        ["Team__PollSeconds"] = "0.2",
+        ["Data__Folder"] = dataFolder,
+    });
 
     private void WaitFor(Func<bool> condition, string what)
     {
@@ -323,7 +328,7 @@ public sealed class TrainerProcessTests(PostgresFixture postgres, ITestOutputHel
         _data.Dispose();
     }
 
-    private sealed class TrainerProcess : IDisposable
+    internal sealed class TrainerProcess : IDisposable
     {
         private readonly Process _process;
         private readonly System.Text.StringBuilder _output = new();
@@ -385,5 +390,59 @@ public sealed class TrainerProcessTests(PostgresFixture postgres, ITestOutputHel
             _process.WaitForExit();
             _process.Dispose();
         }
+    }
+}
+
+/// <summary>Two web front-ends (role web) and a trainer process over one PostgreSQL: a run started on one is trained by the trainer and seen on the other.</summary>
+public sealed class TeamFrontEndTests(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>
+{
+    [Fact]
+    public async Task A_run_started_on_front_end_a_is_trained_by_a_trainer_host_and_followed_predicted_and_downloaded_on_front_end_b()
+    {
+        var database = postgres.NewDatabase();
+        using var data = new TempFolder();
+        SyntheticData.WriteMnistLike(data.Path, train: 400, test: 50);
+        using var runsA = new TempFolder();
+        using var runsB = new TempFolder();
+        var settings = new Dictionary<string, string> { ["Team:Role"] = "web", ["Team:Postgres"] = database, ["Team:WatchSeconds"] = "0.2" };
+        await using var a = new DashboardFactory(data.Path, runsA.Path) { Settings = settings };
+        await using var b = new DashboardFactory(data.Path, runsB.Path) { Settings = settings };
+        b.UseKestrel(0);
+        b.StartServer();
+        using var clientA = a.CreateClient();
+        using var clientB = b.CreateClient();
+
+        // A follower on B, connected before the run exists.
+        var epochs = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var completed = new TaskCompletionSource<RunRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(b.ClientOptions.BaseAddress, "/hubs/training")).Build();
+        hub.On<RunEpoch>("EpochCompleted", e => epochs.Enqueue(e.Metrics.Epoch));
+        hub.On<RunRecord>("RunCompleted", r => completed.TrySetResult(r));
+        await hub.StartAsync();
+        await hub.InvokeAsync("FollowAll");
+
+        var response = await clientA.PostAsJsonAsync("/api/runs", new RunConfig { Model = "logreg", Epochs = 4, BatchSize = 16, Device = "cpu" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var run = (await response.Content.ReadFromJsonAsync<RunRecord>(RunsApiTests.Json))!;
+        Assert.Equal((RunStatus.Queued, 1), (run.Status, run.QueuePosition));
+
+        using var trainer = TrainerProcessTests.StartTrainer(database, "t1", data.Path);
+        var done = await completed.Task.WaitAsync(TimeSpan.FromMinutes(3));
+        output.WriteLine($"epochs seen on B: {string.Join(", ", epochs)}");
+        Assert.Equal(run.Id, done.Id);
+        Assert.Equal([1, 2, 3, 4], epochs);
+        Assert.Equal(RunStatus.Completed, (await clientB.GetFromJsonAsync<RunRecord>($"/api/runs/{run.Id}", RunsApiTests.Json))!.Status);
+
+        // B has never trained anything: predict and the checkpoint come from the database.
+        var predict = await clientB.PostAsJsonAsync($"/api/runs/{run.Id}/predict", new { pixels = new double[784] });
+        Assert.Equal(HttpStatusCode.OK, predict.StatusCode);
+        var checkpoint = await clientB.GetAsync($"/api/runs/{run.Id}/checkpoint");
+        Assert.Equal(HttpStatusCode.OK, checkpoint.StatusCode);
+        Assert.True((await checkpoint.Content.ReadAsByteArrayAsync()).Length > 1000);
+        Assert.Equal(HttpStatusCode.OK, (await clientB.GetAsync($"/api/runs/{run.Id}/confusion/0/0")).StatusCode);
+        // Deleting on A removes it for B too.
+        Assert.Equal(HttpStatusCode.NoContent, (await clientA.DeleteAsync($"/api/runs/{run.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await clientB.GetAsync($"/api/runs/{run.Id}")).StatusCode);
     }
 }

@@ -1,0 +1,14 @@
+using Dashboard.Shared.Runs;
+
+namespace Dashboard.Server.Runs;
+
+/// <summary>
+/// The run service as the server's own parts use it (API, predict, inspector, hub): the pages'
+/// <see cref="IRunService"/> plus a completed run's files on this host. <see cref="RunService"/>
+/// serves the single process, <see cref="Team.TeamRunService"/> a team front-end.
+/// </summary>
+public interface IRunControl : IRunService
+{
+    /// <summary>The checkpoint file of a run that has one, on this host (null when none). Test predictions lie beside it.</summary>
+    string? CheckpointFile(int id);
+}

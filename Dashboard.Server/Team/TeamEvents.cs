@@ -1,0 +1,103 @@
+using Dashboard.Server.Training;
+using Dashboard.Shared.Runs;
+
+namespace Dashboard.Server.Team;
+
+/// <summary>
+/// A team front-end's source of run events: it reads the active runs and the trainers' progress from
+/// PostgreSQL every <see cref="TeamOptions.WatchSeconds"/> and tells this host's listeners (the hub's
+/// broadcaster, the pages' events, the log) what changed since the last look, in the order the
+/// single process raises them. Reading the store makes it catch up by itself after any outage.
+/// </summary>
+public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listeners, TeamOptions options, ILogger<TeamEvents> logger)
+    : BackgroundService
+{
+    private readonly IReadOnlyList<IRunListener> _listeners = [.. listeners];
+
+    // The active runs as last told, the last epoch told of each, and each one's last progress.
+    private readonly Dictionary<int, RunRecord> _told = [];
+    private readonly Dictionary<int, int> _lastEpoch = [];
+    private readonly Dictionary<int, BatchProgress> _progress = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        var first = true;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                Look(first);
+                first = false;
+            }
+            catch (Exception e) when (TeamStore.IsFault(e))
+            {
+                logger.LogWarning("The team database is unavailable: {Message}", e.Message);
+            }
+            try
+            {
+                await Task.Delay(options.Watch, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Look(bool first)
+    {
+        var active = store.Active().ToDictionary(r => r.Id);
+        foreach (var id in _told.Keys.Where(id => !active.ContainsKey(id)).ToList())
+        {
+            if (store.Get(id) is { } ended)
+            {
+                Tell(_told[id], ended);
+            }
+            _told.Remove(id);
+            _lastEpoch.Remove(id);
+            _progress.Remove(id);
+        }
+        foreach (var run in active.Values)
+        {
+            // At start-up there is nothing to replay: pages and followers read the store.
+            if (!first)
+            {
+                Tell(_told.GetValueOrDefault(run.Id), run);
+            }
+            _told[run.Id] = run;
+            _lastEpoch[run.Id] = Math.Max(_lastEpoch.GetValueOrDefault(run.Id), run.Epochs.LastOrDefault()?.Epoch ?? 0);
+        }
+        foreach (var trainer in store.Trainers())
+        {
+            if (trainer is { RunId: { } id, Progress: { } progress } && active.ContainsKey(id)
+                && (!_progress.TryGetValue(id, out var last) || last != progress))
+            {
+                _progress[id] = progress;
+                RunListeners.Notify(_listeners, l => l.OnBatch(new RunBatch(id, progress)), logger);
+            }
+        }
+    }
+
+    private void Tell(RunRecord? before, RunRecord now)
+    {
+        // A takeover redoes the epochs after the last checkpoint: only epochs past the last one told are new.
+        var told = _lastEpoch.GetValueOrDefault(now.Id);
+        if (before is null && now.Status == RunStatus.Queued)
+        {
+            RunListeners.Notify(_listeners, l => l.OnQueued(now), logger);
+        }
+        if (now.Status != RunStatus.Queued && now.Started is not null && (before is null || before.Status == RunStatus.Queued || before.Started is null))
+        {
+            RunListeners.Notify(_listeners, l => l.OnStarted(now with { Epochs = [.. now.Epochs.Where(e => e.Epoch <= told)] }), logger);
+        }
+        foreach (var epoch in now.Epochs.Where(e => e.Epoch > told))
+        {
+            var upTo = now with { Epochs = [.. now.Epochs.Where(e => e.Epoch <= epoch.Epoch)] };
+            RunListeners.Notify(_listeners, l => l.OnEpoch(upTo, epoch), logger);
+        }
+        if (!now.IsActive && (before is null || before.IsActive))
+        {
+            RunListeners.Notify(_listeners, l => l.OnFinished(now), logger);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using Dashboard.Server.Hubs;
+using Dashboard.Server.Runs;
+using Dashboard.Server.Training;
+using Dashboard.Server.Training.Datasets;
+using Dashboard.Shared.Runs;
+
+namespace Dashboard.Server.Team;
+
+/// <summary>
+/// The run service of a team front-end (role <c>web</c>): runs are queued in, read from and stopped
+/// through the team's PostgreSQL; trainer hosts train them. A completed run's files are fetched from
+/// the database into this host's runs folder on first use (predict, drill-down, download, fine-tuning).
+/// </summary>
+public sealed class TeamRunService(TeamStore store, DatasetCatalog datasets, DatasetExplorer explorer, RunsOptions options,
+    RunEvents events, TrainingBroadcaster broadcaster)
+    : IRunControl
+{
+    private static readonly RunStatus[] Resumable = [RunStatus.Interrupted, RunStatus.Cancelled, RunStatus.Failed, RunStatus.Lost];
+    private readonly object _files = new();
+
+    public event Action<RunRecord>? RunChanged
+    {
+        add => events.RunChanged += value;
+        remove => events.RunChanged -= value;
+    }
+
+    public event Action<RunBatch>? BatchProgressed
+    {
+        add => events.BatchProgressed += value;
+        remove => events.BatchProgressed -= value;
+    }
+
+    public StartRunResult Start(RunConfig config)
+    {
+        // The device is checked by its form only: the trainers, not this host, have the GPUs.
+        var errors = RunChecks.Problems(config, datasets, explorer, this, resolveDevice: null);
+        return errors.Count > 0 ? new StartRunResult(null, errors) : new StartRunResult(store.Get(store.Enqueue(config).Id), errors);
+    }
+
+    public StopRunResult Stop(int id) =>
+        store.RequestStop(id) ? StopRunResult.Stopping : store.Get(id) is null ? StopRunResult.NotFound : StopRunResult.NotActive;
+
+    public DeleteRunResult Delete(int id)
+    {
+        if (store.Get(id) is not { } run)
+        {
+            return DeleteRunResult.NotFound;
+        }
+        if (run.IsActive || !store.Delete(id))
+        {
+            return DeleteRunResult.Active;
+        }
+        if (Directory.Exists(options.RunFolder(id)))
+        {
+            Directory.Delete(options.RunFolder(id), recursive: true);
+        }
+        broadcaster.Forget(id);
+        return DeleteRunResult.Deleted;
+    }
+
+    public ResumeRunResult Resume(int id)
+    {
+        if (store.Get(id) is not { } run)
+        {
+            return new ResumeRunResult(null, $"Run {id} does not exist.", NotFound: true);
+        }
+        return store.Requeue(id, Resumable) is { } queued
+            ? new ResumeRunResult(queued, null)
+            : new ResumeRunResult(null, $"Run {id} is {run.Status.ToString().ToLowerInvariant()}; only interrupted, cancelled, failed or lost runs can be resumed.");
+    }
+
+    public RunRecord? Get(int id) => store.Get(id);
+
+    public IReadOnlyList<RunRecord> List() => store.List();
+
+    public IReadOnlyList<RunRecord> Active() => store.Active();
+
+    public string? CheckpointFile(int id)
+    {
+        if (store.Get(id) is not { HasCheckpoint: true, IsActive: false } run)
+        {
+            return null;
+        }
+        var path = options.CheckpointPath(id);
+        lock (_files)
+        {
+            // An ended run's files no longer change; a resumed run's are fetched again when it ends anew.
+            var stamp = Path.Combine(options.RunFolder(id), $".fetched-{run.FinishedAt?.ToUnixTimeMilliseconds()}");
+            if (!File.Exists(stamp))
+            {
+                var folder = options.RunFolder(id);
+                if (Directory.Exists(folder))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+                Directory.CreateDirectory(folder);
+                foreach (var (name, content) in store.Files(id))
+                {
+                    File.WriteAllBytes(Path.Combine(folder, Path.GetFileName(name)), content);
+                }
+                File.WriteAllText(stamp, "");
+            }
+        }
+        return File.Exists(path) && File.Exists(Checkpoint.CardPath(path)) ? path : null;
+    }
+}

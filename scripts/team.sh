@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Team mode on one machine: a PostgreSQL of its own (scripts/postgres.sh), two web front-ends and
+# two trainer hosts, all on loopback. Prints the URLs, then waits; Ctrl+C (or SIGTERM) stops them all.
+#   TEAM_FOLDER   where the database and the front-ends' files live (default: ./team in the repository)
+#   PG_PORT       PostgreSQL's port (default 55432); WEB_PORTS the front-ends' (default "5101 5102")
+#   TRAINERS      how many trainer hosts (default 2); TRAINER_CPUS a taskset list per trainer, e.g. "0 1"
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+folder="$(realpath -m "${TEAM_FOLDER:-$repo/team}")"
+pg_port="${PG_PORT:-55432}"
+read -r -a web_ports <<<"${WEB_PORTS:-5101 5102}"
+read -r -a trainer_cpus <<<"${TRAINER_CPUS:-}"
+trainers="${TRAINERS:-2}"
+
+"$repo/scripts/setup.sh"
+dpkg-query -W -f='${Status}' postgresql 2>/dev/null | grep -q "install ok installed" || {
+  echo "team: installing Debian's postgresql (it starts no server)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+}
+cd "$repo"
+dotnet build Dashboard.Server -c Release -nologo -v quiet
+mkdir -p "$folder"
+chmod 755 "$folder"
+database="$("$repo/scripts/postgres.sh" start "$folder/pg" "$pg_port")"
+dll="$repo/Dashboard.Server/bin/Release/net10.0/Dashboard.Server.dll"
+export Data__Folder="${Data__Folder:-$repo/data}" Team__Postgres="$database"
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+  "$repo/scripts/postgres.sh" stop "$folder/pg"
+  echo "team: stopped"
+}
+trap stop INT TERM EXIT
+
+for i in "${!web_ports[@]}"; do
+  port="${web_ports[$i]}"
+  Team__Role=web Runs__Folder="$folder/web-$port" dotnet "$dll" --urls "http://127.0.0.1:$port" >"$folder/web-$port.log" 2>&1 &
+  pids+=($!)
+done
+for i in $(seq 1 "$trainers"); do
+  pin=()
+  [[ -n "${trainer_cpus[$((i - 1))]:-}" ]] && pin=(taskset -c "${trainer_cpus[$((i - 1))]}")
+  Team__TrainerName="trainer-$i" "${pin[@]}" dotnet "$dll" trainer >"$folder/trainer-$i.log" 2>&1 &
+  pids+=($!)
+done
+for port in "${web_ports[@]}"; do
+  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 1; done
+done
+
+echo
+for port in "${web_ports[@]}"; do echo "Front-end: http://127.0.0.1:$port"; done
+echo "Trainers: $trainers (logs in $folder); PostgreSQL on 127.0.0.1:$pg_port ($folder/pg)"
+echo "Ctrl+C stops them all."
+wait
