@@ -63,6 +63,7 @@ public static class DashboardHostExtensions
         services.AddOperatorSecurity(builder.Configuration);
         services.AddScoped<IOperatorGate, OperatorGate>();
         services.AddScoped<IRunService, GuardedRunService>();
+        services.AddScoped<ITrainerDirectory, GuardedTrainerDirectory>();
         services.AddSingleton<PredictionService>();
         services.AddSingleton<IDigitClassifier>(sp => sp.GetRequiredService<PredictionService>());
         services.AddSingleton<RunInspector>();
@@ -103,6 +104,7 @@ public static class DashboardHostExtensions
         services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
         services.AddSingleton<RunService>();
         services.AddSingleton<IRunControl>(sp => sp.GetRequiredService<RunService>());
+        services.AddSingleton(new TrainerDirectory(null, new TeamOptions()));
     }
 
     /// <summary>Role web: runs in the team's PostgreSQL, trained by trainer hosts; events read from the store.</summary>
@@ -114,6 +116,7 @@ public static class DashboardHostExtensions
         AddListeners(services);
         services.AddHostedService<TeamEvents>();
         services.AddSingleton<IRunControl, TeamRunService>();
+        services.AddSingleton(sp => new TrainerDirectory(sp.GetRequiredService<TeamStore>(), team));
     }
 
     private static void AddListeners(IServiceCollection services)
@@ -150,6 +153,7 @@ public static class DashboardHostExtensions
         app.MapPredictApi();
         app.MapInspectApi();
         app.MapSamplesApi();
+        app.MapTrainersApi();
         app.MapOperatorLogin();
         app.MapDashboardHealthChecks();
         app.MapHub<TrainingHub>(TrainingHub.Path);

@@ -87,3 +87,13 @@ public sealed class GuardedSampleService(SampleService samples, IOperatorGate ga
 
     public bool Delete(int id) => gate.MayControl && samples.Delete(id);
 }
+
+/// <summary>The trainer hosts as the pages see them: draining one passes the operator gate first.</summary>
+public sealed class GuardedTrainerDirectory(Team.TrainerDirectory trainers, IOperatorGate gate) : ITrainerDirectory
+{
+    public bool IsTeam => trainers.IsTeam;
+
+    public IReadOnlyList<TrainerView> Trainers() => trainers.Trainers();
+
+    public bool Drain(string name) => gate.MayControl && trainers.Drain(name);
+}

@@ -29,8 +29,11 @@ public sealed class Database
         return connection;
     }
 
-    /// <summary>The database or the runs folder cannot be read or written (full or read-only disk, a locked or missing file).</summary>
-    public static bool IsFault(Exception e) => e is SqliteException or IOException or UnauthorizedAccessException;
+    /// <summary>
+    /// Storage cannot be read or written: the database or the runs folder (full or read-only disk, a locked or missing
+    /// file), or in team mode the team's PostgreSQL (down, restarting, unreachable).
+    /// </summary>
+    public static bool IsFault(Exception e) => e is SqliteException or IOException or UnauthorizedAccessException || Team.TeamStore.IsFault(e);
 
     public static void Execute(SqliteConnection connection, string sql)
     {

@@ -11,7 +11,7 @@ namespace Dashboard.Server.Team;
 /// through the team's PostgreSQL; trainer hosts train them. A completed run's files are fetched from
 /// the database into this host's runs folder on first use (predict, drill-down, download, fine-tuning).
 /// </summary>
-public sealed class TeamRunService(TeamStore store, DatasetCatalog datasets, DatasetExplorer explorer, RunsOptions options,
+public sealed class TeamRunService(TeamStore store, TrainerDirectory trainers, DatasetCatalog datasets, DatasetExplorer explorer, RunsOptions options,
     RunEvents events, TrainingBroadcaster broadcaster)
     : IRunControl
 {
@@ -34,7 +34,7 @@ public sealed class TeamRunService(TeamStore store, DatasetCatalog datasets, Dat
     {
         // The device is checked by its form only: the trainers, not this host, have the GPUs.
         var errors = RunChecks.Problems(config, datasets, explorer, this, resolveDevice: null);
-        return errors.Count > 0 ? new StartRunResult(null, errors) : new StartRunResult(store.Get(store.Enqueue(config).Id), errors);
+        return errors.Count > 0 ? new StartRunResult(null, errors) : new StartRunResult(Get(store.Enqueue(config).Id), errors);
     }
 
     public StopRunResult Stop(int id) =>
@@ -69,11 +69,11 @@ public sealed class TeamRunService(TeamStore store, DatasetCatalog datasets, Dat
             : new ResumeRunResult(null, $"Run {id} is {run.Status.ToString().ToLowerInvariant()}; only interrupted, cancelled, failed or lost runs can be resumed.");
     }
 
-    public RunRecord? Get(int id) => store.Get(id);
+    public RunRecord? Get(int id) => store.Get(id) is { } run ? trainers.WithWaiting([run])[0] : null;
 
-    public IReadOnlyList<RunRecord> List() => store.List();
+    public IReadOnlyList<RunRecord> List() => trainers.WithWaiting(store.List());
 
-    public IReadOnlyList<RunRecord> Active() => store.Active();
+    public IReadOnlyList<RunRecord> Active() => trainers.WithWaiting(store.Active());
 
     public string? CheckpointFile(int id)
     {

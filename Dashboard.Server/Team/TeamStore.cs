@@ -229,11 +229,11 @@ public sealed class TeamStore : IDisposable
         return files;
     }
 
-    /// <summary>Ends the held run (completed, cancelled, failed, diverged).</summary>
+    /// <summary>Ends the held run (completed, cancelled, failed, diverged); the run keeps the name of the trainer that ended it.</summary>
     public void Finish(RunClaim claim, RunStatus status, TestMetrics? test, string? error) => Fenced(claim, (connection, transaction) =>
     {
         using var command = new NpgsqlCommand("""
-            UPDATE runs SET status = $2, test = $3, error = $4, finished_at = now(), trainer = NULL, lease_expires_at = NULL
+            UPDATE runs SET status = $2, test = $3, error = $4, finished_at = now(), lease_expires_at = NULL
             WHERE id = $1
             """, connection, transaction);
         command.Parameters.AddWithValue(claim.Run.Id);
@@ -288,7 +288,7 @@ public sealed class TeamStore : IDisposable
         return command.ExecuteNonQuery() > 0;
     }
 
-    /// <summary>A run's current attempt and the trainer holding it (null when none does).</summary>
+    /// <summary>A run's current attempt and the trainer holding it, or for an ended run the one that ended it (null when none).</summary>
     public (int Attempt, string? Trainer) Holder(int runId)
     {
         using var command = _source.CreateCommand("SELECT attempt, trainer FROM runs WHERE id = $1");

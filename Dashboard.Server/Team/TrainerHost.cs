@@ -26,11 +26,12 @@ public sealed class TrainerHost(TeamStore store, Trainer trainer, TeamOptions op
     private void Loop(CancellationToken stopping)
     {
         var starting = true;
+        var draining = false;
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                var draining = store.Heartbeat(Name, Requirements, TorchRuntime.Version, "idle", null, null, starting);
+                draining = store.Heartbeat(Name, Requirements, TorchRuntime.Version, draining ? "draining" : "idle", null, null, starting);
                 if (starting)
                 {
                     logger.LogInformation("Trainer {Name} registered (devices: {Devices}, libtorch {Version})", Name, string.Join(", ", Requirements), TorchRuntime.Version);
@@ -40,11 +41,7 @@ public sealed class TrainerHost(TeamStore store, Trainer trainer, TeamOptions op
                 {
                     logger.LogWarning("Run {RunId}'s lease expired: queued again (or lost after {Max} losses)", id, options.MaxLosses);
                 }
-                if (draining)
-                {
-                    store.Heartbeat(Name, Requirements, TorchRuntime.Version, "draining", null, null);
-                }
-                else if (store.Claim(Name, Requirements, options.Lease) is { } claim)
+                if (!draining && store.Claim(Name, Requirements, options.Lease) is { } claim)
                 {
                     Train(claim, stopping);
                     continue;

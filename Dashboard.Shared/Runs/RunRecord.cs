@@ -45,6 +45,9 @@ public sealed record RunRecord
     /// <summary>1 for the next run to start on its device; null unless queued.</summary>
     public int? QueuePosition { get; init; }
 
+    /// <summary>Team mode: why a queued run cannot start yet beyond its place in the queue, e.g. "waiting for a trainer with cuda".</summary>
+    public string? Waiting { get; init; }
+
     [JsonIgnore]
     public bool IsActive => Status is RunStatus.Queued or RunStatus.Running;
 }

@@ -34,6 +34,40 @@ public sealed class RunComponentsTests : ComponentTestBase
     }
 
     [Fact]
+    public void Run_header_says_why_a_queued_run_waits_when_no_trainer_can_take_it()
+    {
+        var cut = Render<RunHeader>(p => p.Add(c => c.Run, Run(RunStatus.Queued) with { Waiting = "waiting for a trainer with cuda" }));
+        Assert.Equal("Waiting: position 2 in the queue, waiting for a trainer with cuda.", cut.Find("[data-testid=waiting]").TextContent.Trim());
+        var plain = Render<RunHeader>(p => p.Add(c => c.Run, Run(RunStatus.Queued)));
+        Assert.Equal("Waiting: position 2 in the queue.", plain.Find("[data-testid=waiting]").TextContent.Trim());
+    }
+
+    [Fact]
+    public void Trainer_table_shows_each_hosts_state_and_run_and_drain_raises_its_name_for_the_operator_only()
+    {
+        var now = DateTimeOffset.UtcNow;
+        Dashboard.Shared.Platform.TrainerView[] trainers =
+        [
+            new("gpu-1", ["any", "cuda"], "2.11.0", "training", 7, new BatchProgress(2, 5, 10, 0.5, 0.8, 1000, 1), now),
+            new("cpu-1", ["any"], "1.13.0", "gone", null, null, now.AddMinutes(-5)),
+        ];
+        var drained = new List<string>();
+        var cut = Render<TrainerTable>(p => p.Add(c => c.Trainers, trainers).Add(c => c.MayControl, true).Add(c => c.Drain, n => drained.Add(n)));
+
+        var rows = cut.FindAll("[data-testid=trainer]");
+        Assert.Equal(2, rows.Count);
+        Assert.Contains("#7, epoch 2, batch 5 / 10", rows[0].TextContent);
+        Assert.Contains("any, cuda", rows[0].TextContent);
+        Assert.Equal(["training", "gone"], cut.FindAll("[data-testid=trainer-state]").Select(c => c.TextContent));
+        // A gone host cannot be drained.
+        Assert.Single(cut.FindAll("[data-testid=drain]")).Click();
+        Assert.Equal(["gpu-1"], drained);
+
+        var watcher = Render<TrainerTable>(p => p.Add(c => c.Trainers, trainers).Add(c => c.MayControl, false));
+        Assert.Empty(watcher.FindAll("[data-testid=drain]"));
+    }
+
+    [Fact]
     public void Run_header_offers_no_stop_to_a_watcher_or_for_a_finished_run_and_shows_the_error()
     {
         var watcher = Render<RunHeader>(p => p.Add(c => c.Run, Run(RunStatus.Running)).Add(c => c.MayControl, false));

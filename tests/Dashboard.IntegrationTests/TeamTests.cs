@@ -38,6 +38,9 @@ public sealed class PostgresFixture : IDisposable
 
     public int Port { get; }
 
+    /// <summary>The server's data folder (for scripts/postgres.sh crash and start).</summary>
+    public string DataFolder => _data;
+
     /// <summary>The connection string of the server's "dashboard" database.</summary>
     public string Server { get; }
 
@@ -333,7 +336,7 @@ public sealed class TrainerProcessTests(PostgresFixture postgres, ITestOutputHel
         private readonly Process _process;
         private readonly System.Text.StringBuilder _output = new();
 
-        public TrainerProcess(string name, Dictionary<string, string> environment)
+        internal TrainerProcess(string name, Dictionary<string, string> environment)
         {
             var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Dashboard.Server.dll"), "trainer"])
             {
@@ -426,6 +429,7 @@ public sealed class TeamFrontEndTests(PostgresFixture postgres, ITestOutputHelpe
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var run = (await response.Content.ReadFromJsonAsync<RunRecord>(RunsApiTests.Json))!;
         Assert.Equal((RunStatus.Queued, 1), (run.Status, run.QueuePosition));
+        Assert.Equal("waiting for a trainer host (none is running)", run.Waiting);
 
         using var trainer = TrainerProcessTests.StartTrainer(database, "t1", data.Path);
         var done = await completed.Task.WaitAsync(TimeSpan.FromMinutes(3));
@@ -444,5 +448,120 @@ public sealed class TeamFrontEndTests(PostgresFixture postgres, ITestOutputHelpe
         // Deleting on A removes it for B too.
         Assert.Equal(HttpStatusCode.NoContent, (await clientA.DeleteAsync($"/api/runs/{run.Id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await clientB.GetAsync($"/api/runs/{run.Id}")).StatusCode);
+    }
+}
+
+/// <summary>Many starts over two front-ends, two trainer processes, and draining one.</summary>
+public sealed class TeamQueueTests(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>
+{
+    [Fact]
+    public async Task Twenty_simultaneous_starts_over_two_front_ends_are_each_queued_and_trained_once_by_two_trainers_and_a_drained_one_takes_no_more()
+    {
+        var database = postgres.NewDatabase();
+        using var data = new TempFolder();
+        SyntheticData.WriteMnistLike(data.Path, train: 300, test: 30);
+        using var runsA = new TempFolder();
+        using var runsB = new TempFolder();
+        var settings = new Dictionary<string, string> { ["Team:Role"] = "web", ["Team:Postgres"] = database, ["Team:LeaseSeconds"] = "2" };
+        await using var a = new DashboardFactory(data.Path, runsA.Path) { Settings = settings };
+        await using var b = new DashboardFactory(data.Path, runsB.Path) { Settings = settings };
+        using var clientA = a.CreateClient();
+        using var clientB = b.CreateClient();
+        Assert.Empty((await clientA.GetFromJsonAsync<List<Dashboard.Shared.Platform.TrainerView>>("/api/trainers", RunsApiTests.Json))!);
+
+        var config = new RunConfig { Model = "logreg", Epochs = 2, BatchSize = 30, Device = "cpu" };
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? clientA : clientB).PostAsJsonAsync("/api/runs", config)));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        var ids = (await Task.WhenAll(responses.Select(r => r.Content.ReadFromJsonAsync<RunRecord>(RunsApiTests.Json)))).Select(r => r!.Id).ToList();
+        Assert.Equal(20, ids.Distinct().Count());
+        var queued = (await clientB.GetFromJsonAsync<List<RunRecord>>("/api/runs", RunsApiTests.Json))!;
+        Assert.Equal(Enumerable.Range(1, 20), queued.Select(r => r.QueuePosition!.Value).Order());
+
+        using var t1 = TrainerProcessTests.StartTrainer(database, "t1", data.Path);
+        using var t2 = TrainerProcessTests.StartTrainer(database, "t2", data.Path);
+        using var store = new TeamStore(database);
+        await Until(() => store.Trainers().Count == 2, "both trainers to register", t1, t2);
+        // Neither trainer has a GPU: a cuda run says so, and Stop removes it from the queue.
+        var gpu = (await (await clientA.PostAsJsonAsync("/api/runs", config with { Device = "cuda" })).Content.ReadFromJsonAsync<RunRecord>(RunsApiTests.Json))!;
+        Assert.Equal("waiting for a trainer with cuda", (await clientB.GetFromJsonAsync<RunRecord>($"/api/runs/{gpu.Id}", RunsApiTests.Json))!.Waiting);
+        Assert.Equal(HttpStatusCode.Accepted, (await clientB.PostAsync($"/api/runs/{gpu.Id}/stop", null)).StatusCode);
+        Assert.Equal(RunStatus.Cancelled, store.Get(gpu.Id)!.Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await clientB.PostAsync("/api/trainers/t2/drain", null)).StatusCode);
+        var t2BeforeDrain = ids.Count(id => store.Holder(id).Trainer == "t2");
+        Assert.Equal(HttpStatusCode.NotFound, (await clientB.PostAsync("/api/trainers/nobody/drain", null)).StatusCode);
+        await Until(() => ids.All(id => store.Get(id)!.Status == RunStatus.Completed), "all 20 runs to complete", t1, t2);
+
+        // Each run claimed once (attempt 1), each epoch stored once.
+        Assert.All(ids, id => Assert.Equal(1, store.Holder(id).Attempt));
+        Assert.All(ids, id => Assert.Equal([1, 2], store.EpochWriters(id).Select(w => w.Epoch)));
+        var trainers = (await clientA.GetFromJsonAsync<List<Dashboard.Shared.Platform.TrainerView>>("/api/trainers", RunsApiTests.Json))!;
+        Assert.Equal([("t1", "idle"), ("t2", "draining")], trainers.Select(t => (t.Name, t.State)));
+        var byT2 = ids.Count(id => store.Holder(id).Trainer == "t2");
+        output.WriteLine($"runs trained by t2: {t2BeforeDrain} taken before it was drained, {byT2} in all; by t1: {ids.Count(id => store.Holder(id).Trainer == "t1")}");
+        // A drained trainer finishes the run it holds and takes no new one (one claim may be under way as the drain arrives).
+        Assert.InRange(byT2, t2BeforeDrain, t2BeforeDrain + 1);
+        Assert.Equal(20, ids.Count(id => store.Holder(id).Trainer is "t1" or "t2"));
+    }
+
+    internal static async Task Until(Func<bool> condition, string what, params TrainerProcessTests.TrainerProcess[] trainers)
+    {
+        // A read through a connection the database dropped (it restarted) fails once; the next one reconnects.
+        bool Holds()
+        {
+            try
+            {
+                return condition();
+            }
+            catch (Exception e) when (TeamStore.IsFault(e))
+            {
+                return false;
+            }
+        }
+        var clock = Stopwatch.StartNew();
+        while (!Holds())
+        {
+            if (clock.Elapsed > TimeSpan.FromMinutes(3))
+            {
+                throw new TimeoutException($"Waited 3 minutes for {what}. The trainers said:\n" + string.Join("\n", trainers.Select(t => $"--- {t.Name}:\n{t.Output}")));
+            }
+            await Task.Delay(100);
+        }
+    }
+}
+
+/// <summary>The team database restarting under a run: front-ends answer 503 meanwhile, the trainer keeps its run, nothing is lost.</summary>
+public sealed class TeamOutageTests(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>
+{
+    [Fact]
+    public async Task A_postgresql_restart_mid_run_gets_503_from_the_front_end_meanwhile_and_the_trainer_keeps_its_run_with_every_epoch()
+    {
+        var database = postgres.NewDatabase();
+        using var data = new TempFolder();
+        SyntheticData.WriteMnistLike(data.Path, train: 2500, test: 50);
+        using var runs = new TempFolder();
+        await using var web = new DashboardFactory(data.Path, runs.Path) { Settings = new() { ["Team:Role"] = "web", ["Team:Postgres"] = database } };
+        using var client = web.CreateClient();
+        var created = await client.PostAsJsonAsync("/api/runs", new RunConfig { Model = "cnn-bn", Epochs = 6, BatchSize = 32, TestLimit = 50, Device = "cpu" });
+        var run = (await created.Content.ReadFromJsonAsync<RunRecord>(RunsApiTests.Json))!;
+        // A lease long enough to outlive the restart.
+        using var trainer = new TrainerProcessTests.TrainerProcess("t", new()
+        {
+            ["Team__Postgres"] = database, ["Team__TrainerName"] = "t", ["Team__LeaseSeconds"] = "20", ["Team__RenewSeconds"] = "0.5",
+            ["Team__PollSeconds"] = "0.2", ["Data__Folder"] = data.Path,
+        });
+        using var store = new TeamStore(database);
+        await TeamQueueTests.Until(() => store.Get(run.Id)!.Epochs.Count >= 2, "two epochs", trainer);
+
+        postgres.Script("crash", postgres.DataFolder);
+        var down = await client.GetAsync($"/api/runs/{run.Id}");
+        var message = await down.Content.ReadAsStringAsync();
+        output.WriteLine($"while the database is down: {(int)down.StatusCode} {message}");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+        Assert.Contains("Storage is unavailable", message);
+        postgres.Script("start", postgres.DataFolder, postgres.Port.ToString());
+
+        await TeamQueueTests.Until(() => store.Get(run.Id)!.Status == RunStatus.Completed, "the run to complete", trainer);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/runs/{run.Id}")).StatusCode);
+        Assert.Equal(Enumerable.Range(1, 6).Select(e => (e, 1)), store.EpochWriters(run.Id));
     }
 }
