@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Components;
 using Bunit;
 using Dashboard.Client.Components;
 using Dashboard.Shared.Runs;
@@ -31,6 +32,21 @@ public sealed class RunComponentsTests : ComponentTestBase
         Assert.Contains("width: 50.0%", cut.Find("[data-testid=progress] > div").GetAttribute("style"));
         cut.Find("[data-testid=stop]").Click();
         Assert.Equal([3], stopped);
+    }
+
+    [Fact]
+    public void Memo_draws_its_content_again_only_when_its_key_changes()
+    {
+        var draws = 0;
+        RenderFragment content = b => { draws++; b.AddContent(0, $"drawn {draws}"); };
+        var key = Run(RunStatus.Running);
+        var cut = Render<Memo>(p => p.Add(c => c.Key, key).Add(c => c.ChildContent, content));
+        Assert.Equal("drawn 1", cut.Markup);
+
+        cut.Render(p => p.Add(c => c.Key, key with { }).Add(c => c.ChildContent, content)); // an equal record
+        Assert.Equal((1, "drawn 1"), (draws, cut.Markup));
+        cut.Render(p => p.Add(c => c.Key, key with { Status = RunStatus.Completed }).Add(c => c.ChildContent, content));
+        Assert.Equal((2, "drawn 2"), (draws, cut.Markup));
     }
 
     [Fact]
