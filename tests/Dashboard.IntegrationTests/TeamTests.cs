@@ -402,18 +402,8 @@ public sealed class TeamFrontEndTests(PostgresFixture postgres, ITestOutputHelpe
     [Fact]
     public async Task A_run_started_on_front_end_a_is_trained_by_a_trainer_host_and_followed_predicted_and_downloaded_on_front_end_b()
     {
-        var database = postgres.NewDatabase();
-        using var data = new TempFolder();
-        SyntheticData.WriteMnistLike(data.Path, train: 400, test: 50);
-        using var runsA = new TempFolder();
-        using var runsB = new TempFolder();
-        var settings = new Dictionary<string, string> { ["Team:Role"] = "web", ["Team:Postgres"] = database, ["Team:WatchSeconds"] = "0.2" };
-        await using var a = new DashboardFactory(data.Path, runsA.Path) { Settings = settings };
-        await using var b = new DashboardFactory(data.Path, runsB.Path) { Settings = settings };
-        b.UseKestrel(0);
-        b.StartServer();
-        using var clientA = a.CreateClient();
-        using var clientB = b.CreateClient();
+        await using var team = new FrontEnds(postgres, trainImages: 400, kestrelB: true);
+        var (database, data, a, b, clientA, clientB) = (team.Database, team.Data, team.A, team.B, team.ClientA, team.ClientB);
 
         // A follower on B, connected before the run exists.
         var epochs = new System.Collections.Concurrent.ConcurrentQueue<int>();
@@ -457,16 +447,8 @@ public sealed class TeamQueueTests(PostgresFixture postgres, ITestOutputHelper o
     [Fact]
     public async Task Twenty_simultaneous_starts_over_two_front_ends_are_each_queued_and_trained_once_by_two_trainers_and_a_drained_one_takes_no_more()
     {
-        var database = postgres.NewDatabase();
-        using var data = new TempFolder();
-        SyntheticData.WriteMnistLike(data.Path, train: 300, test: 30);
-        using var runsA = new TempFolder();
-        using var runsB = new TempFolder();
-        var settings = new Dictionary<string, string> { ["Team:Role"] = "web", ["Team:Postgres"] = database, ["Team:LeaseSeconds"] = "2" };
-        await using var a = new DashboardFactory(data.Path, runsA.Path) { Settings = settings };
-        await using var b = new DashboardFactory(data.Path, runsB.Path) { Settings = settings };
-        using var clientA = a.CreateClient();
-        using var clientB = b.CreateClient();
+        await using var team = new FrontEnds(postgres, trainImages: 300);
+        var (database, data, clientA, clientB) = (team.Database, team.Data, team.ClientA, team.ClientB);
         Assert.Empty((await clientA.GetFromJsonAsync<List<Dashboard.Shared.Platform.TrainerView>>("/api/trainers", RunsApiTests.Json))!);
 
         var config = new RunConfig { Model = "logreg", Epochs = 2, BatchSize = 30, Device = "cpu" };
@@ -563,5 +545,47 @@ public sealed class TeamOutageTests(PostgresFixture postgres, ITestOutputHelper 
         await TeamQueueTests.Until(() => store.Get(run.Id)!.Status == RunStatus.Completed, "the run to complete", trainer);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/runs/{run.Id}")).StatusCode);
         Assert.Equal(Enumerable.Range(1, 6).Select(e => (e, 1)), store.EpochWriters(run.Id));
+    }
+}
+
+/// <summary>Two web front-ends (A and B) over a new database of the team's PostgreSQL, with tiny MNIST-shaped data; B optionally on a real port (for SignalR clients).</summary>
+internal sealed class FrontEnds : IAsyncDisposable
+{
+    private readonly TempFolder _data = new();
+    private readonly TempFolder _runsA = new();
+    private readonly TempFolder _runsB = new();
+
+    public FrontEnds(PostgresFixture postgres, int trainImages, bool kestrelB = false)
+    {
+        Database = postgres.NewDatabase();
+        SyntheticData.WriteMnistLike(_data.Path, train: trainImages, test: 50);
+        var settings = new Dictionary<string, string> { ["Team:Role"] = "web", ["Team:Postgres"] = Database, ["Team:WatchSeconds"] = "0.2", ["Team:LeaseSeconds"] = "2" };
+        A = new DashboardFactory(_data.Path, _runsA.Path) { Settings = settings };
+        B = new DashboardFactory(_data.Path, _runsB.Path) { Settings = settings };
+        if (kestrelB)
+        {
+            B.UseKestrel(0);
+            B.StartServer();
+        }
+        ClientA = A.CreateClient();
+        ClientB = B.CreateClient();
+    }
+
+    public string Database { get; }
+    public TempFolder Data => _data;
+    public DashboardFactory A { get; }
+    public DashboardFactory B { get; }
+    public HttpClient ClientA { get; }
+    public HttpClient ClientB { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        ClientA.Dispose();
+        ClientB.Dispose();
+        await A.DisposeAsync();
+        await B.DisposeAsync();
+        _data.Dispose();
+        _runsA.Dispose();
+        _runsB.Dispose();
     }
 }
