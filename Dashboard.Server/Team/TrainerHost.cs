@@ -104,6 +104,13 @@ public sealed class TrainerHost(TeamStore store, Trainer trainer, TeamOptions op
         {
             End(writer, () => store.Finish(claim, RunStatus.Diverged, null, e.Message));
         }
+        catch (Exception e) when (TeamStore.IsFault(e))
+        {
+            // The database went away for longer than the lease allows: the run is not at fault. It goes back
+            // to the queue, or, if that cannot be written either, its lease expires and another trainer resumes it.
+            logger.LogWarning("Run {RunId}: the team database is unavailable ({Message}); giving the run back", run.Id, e.Message);
+            End(writer, () => store.Release(claim));
+        }
         catch (Exception e)
         {
             logger.LogWarning(e, "Run {RunId} failed", run.Id);
