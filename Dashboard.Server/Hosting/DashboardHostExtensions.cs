@@ -15,6 +15,8 @@ using Dashboard.Shared.Inference;
 using Dashboard.Shared.Platform;
 using Dashboard.Shared.Runs;
 using Dashboard.Shared.Samples;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
@@ -117,6 +119,9 @@ public static class DashboardHostExtensions
         services.AddHostedService<TeamEvents>();
         services.AddSingleton<IRunControl, TeamRunService>();
         services.AddSingleton(sp => new TrainerDirectory(sp.GetRequiredService<TeamStore>(), team));
+        // One key ring for all front-ends: a login cookie or antiforgery token from one is good on the others.
+        services.AddDataProtection().SetApplicationName("training-dashboard");
+        services.AddOptions<KeyManagementOptions>().Configure<TeamStore>((o, store) => o.XmlRepository = new TeamKeyRepository(store));
     }
 
     private static void AddListeners(IServiceCollection services)

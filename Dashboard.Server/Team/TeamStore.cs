@@ -98,6 +98,10 @@ public sealed class TeamStore : IDisposable
                 drain boolean NOT NULL DEFAULT false,
                 started_at timestamptz NOT NULL DEFAULT now(),
                 heartbeat_at timestamptz NOT NULL DEFAULT now());
+            CREATE TABLE IF NOT EXISTS data_protection_keys (
+                id serial PRIMARY KEY,
+                friendly_name text NOT NULL,
+                xml text NOT NULL);
             """);
         transaction.Commit();
     }
@@ -423,6 +427,27 @@ public sealed class TeamStore : IDisposable
                 row.GetFieldValue<DateTimeOffset>(6), row.GetFieldValue<DateTimeOffset>(7)));
         }
         return trainers;
+    }
+
+    /// <summary>The front-ends' Data Protection keys, as XML, oldest first.</summary>
+    public IReadOnlyList<string> DataProtectionKeys()
+    {
+        using var command = _source.CreateCommand("SELECT xml FROM data_protection_keys ORDER BY id");
+        using var row = command.ExecuteReader();
+        var keys = new List<string>();
+        while (row.Read())
+        {
+            keys.Add(row.GetString(0));
+        }
+        return keys;
+    }
+
+    public void SaveDataProtectionKey(string friendlyName, string xml)
+    {
+        using var command = _source.CreateCommand("INSERT INTO data_protection_keys (friendly_name, xml) VALUES ($1, $2)");
+        command.Parameters.AddWithValue(friendlyName);
+        command.Parameters.AddWithValue(xml);
+        command.ExecuteNonQuery();
     }
 
     /// <summary>The database could not be reached or answered with a transient error (a restart, a cut connection): worth retrying.</summary>

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Dashboard.Server.Team;
 using Dashboard.Shared.Runs;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -441,6 +442,58 @@ public sealed class TeamFrontEndTests(PostgresFixture postgres, ITestOutputHelpe
     }
 }
 
+/// <summary>The operator's login on a shared team server, across front-ends.</summary>
+public sealed partial class TeamLoginTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
+{
+    [Fact]
+    public async Task A_login_form_from_front_end_a_posted_to_b_gives_a_cookie_that_front_end_a_accepts()
+    {
+        const string token = "team-operator-token";
+        await using var team = new FrontEnds(postgres, trainImages: 100,
+            settings: new() { ["Security:RequireOperator"] = "true", ["Security:OperatorToken"] = token });
+        using var a = team.Bare(team.A);
+        using var b = team.Bare(team.B);
+
+        var form = await a.GetAsync("/login");
+        var antiforgeryCookie = Cookie(form);
+        var field = AntiforgeryField().Match(await form.Content.ReadAsStringAsync());
+        Assert.True(field.Success, "the login form carries an antiforgery token");
+        using var login = new HttpRequestMessage(HttpMethod.Post, "/account/login")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["__RequestVerificationToken"] = field.Groups[1].Value, ["token"] = token, ["returnUrl"] = "/train",
+            }),
+        };
+        login.Headers.Add("Cookie", antiforgeryCookie);
+        var loggedIn = await b.SendAsync(login);
+        Assert.Equal(HttpStatusCode.Redirect, loggedIn.StatusCode);
+        Assert.Equal("/train", loggedIn.Headers.Location!.OriginalString);
+
+        using var start = new HttpRequestMessage(HttpMethod.Post, "/api/runs") { Content = JsonContent.Create(new RunConfig { Model = "logreg", Epochs = 1, Device = "cpu" }) };
+        start.Headers.Add("Cookie", Cookie(loggedIn));
+        Assert.Equal(HttpStatusCode.Created, (await a.SendAsync(start)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await a.PostAsJsonAsync("/api/runs", new RunConfig { Model = "logreg", Device = "cpu" })).StatusCode);
+
+        // In one test process both front-ends would also share the user's key folder; on separate hosts only the
+        // database is shared, so the key ring both use must be the one stored there.
+        using var store = new TeamStore(team.Database);
+        var stored = store.DataProtectionKeys().Select(x => System.Xml.Linq.XElement.Parse(x).Attribute("id")!.Value).ToList();
+        Assert.NotEmpty(stored);
+        foreach (var frontEnd in new[] { team.A, team.B })
+        {
+            var keys = frontEnd.Services.GetRequiredService<Microsoft.AspNetCore.DataProtection.KeyManagement.IKeyManager>().GetAllKeys();
+            Assert.Equal(stored.Order(), keys.Select(k => k.KeyId.ToString()).Order());
+        }
+    }
+
+    private static string Cookie(HttpResponseMessage response) =>
+        string.Join("; ", response.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+
+    [System.Text.RegularExpressions.GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial System.Text.RegularExpressions.Regex AntiforgeryField();
+}
+
 /// <summary>Many starts over two front-ends, two trainer processes, and draining one.</summary>
 public sealed class TeamQueueTests(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>
 {
@@ -555,11 +608,14 @@ internal sealed class FrontEnds : IAsyncDisposable
     private readonly TempFolder _runsA = new();
     private readonly TempFolder _runsB = new();
 
-    public FrontEnds(PostgresFixture postgres, int trainImages, bool kestrelB = false)
+    public FrontEnds(PostgresFixture postgres, int trainImages, bool kestrelB = false, Dictionary<string, string>? settings = null)
     {
         Database = postgres.NewDatabase();
         SyntheticData.WriteMnistLike(_data.Path, train: trainImages, test: 50);
-        var settings = new Dictionary<string, string> { ["Team:Role"] = "web", ["Team:Postgres"] = Database, ["Team:WatchSeconds"] = "0.2", ["Team:LeaseSeconds"] = "2" };
+        settings = new Dictionary<string, string>(settings ?? [])
+        {
+            ["Team:Role"] = "web", ["Team:Postgres"] = Database, ["Team:WatchSeconds"] = "0.2", ["Team:LeaseSeconds"] = "2",
+        };
         A = new DashboardFactory(_data.Path, _runsA.Path) { Settings = settings };
         B = new DashboardFactory(_data.Path, _runsB.Path) { Settings = settings };
         if (kestrelB)
@@ -570,6 +626,10 @@ internal sealed class FrontEnds : IAsyncDisposable
         ClientA = A.CreateClient();
         ClientB = B.CreateClient();
     }
+
+    /// <summary>A client of A or B that neither follows redirects nor keeps cookies (the test carries them).</summary>
+    public HttpClient Bare(DashboardFactory frontEnd) =>
+        frontEnd.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
 
     public string Database { get; }
     public TempFolder Data => _data;
