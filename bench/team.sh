@@ -9,7 +9,7 @@ config="${RUN_CONFIG:-{\"model\":\"cnn-bn\",\"epochs\":2,\"trainLimit\":12000,\"
 folder="$(mktemp -d)"
 chmod 755 "$folder"
 (cd "$repo/bench" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-TEAM_FOLDER="$folder" PG_PORT="${PG_PORT:-55433}" WEB_PORTS="5111 5112" TRAINER_CPUS="${TRAINER_CPUS:-0 1}" \
+TEAM_FOLDER="$folder" PG_PORT="${PG_PORT:-55433}" REDIS_PORT="${REDIS_PORT:-56380}" WEB_PORTS="5111 5112" TRAINER_CPUS="${TRAINER_CPUS:-0 1}" \
   "$repo/scripts/team.sh" >"$folder/team.out" 2>&1 &
 team=$!
 trap 'kill -TERM $team; wait $team; rm -rf "$folder"' EXIT

@@ -1,29 +1,37 @@
 #!/usr/bin/env bash
-# Team mode on one machine: a PostgreSQL of its own (scripts/postgres.sh), two web front-ends and
-# two trainer hosts, all on loopback. Prints the URLs, then waits; Ctrl+C (or SIGTERM) stops them all.
+# Team mode on one machine: a PostgreSQL and a Redis of its own (scripts/postgres.sh, scripts/redis.sh),
+# two web front-ends and two trainer hosts, all on loopback. Prints the URLs, then waits; Ctrl+C (or
+# SIGTERM) stops them all.
 #   TEAM_FOLDER   where the database and the front-ends' files live (default: ./team in the repository)
-#   PG_PORT       PostgreSQL's port (default 55432); WEB_PORTS the front-ends' (default "5101 5102")
+#   PG_PORT       PostgreSQL's port (default 55432); REDIS_PORT Redis's (default 56379);
+#   WEB_PORTS     the front-ends' ports (default "5101 5102")
 #   TRAINERS      how many trainer hosts (default 2); TRAINER_CPUS a taskset list per trainer, e.g. "0 1"
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 folder="$(realpath -m "${TEAM_FOLDER:-$repo/team}")"
 pg_port="${PG_PORT:-55432}"
+redis_port="${REDIS_PORT:-56379}"
 read -r -a web_ports <<<"${WEB_PORTS:-5101 5102}"
 read -r -a trainer_cpus <<<"${TRAINER_CPUS:-}"
 trainers="${TRAINERS:-2}"
 
 "$repo/scripts/setup.sh"
-dpkg-query -W -f='${Status}' postgresql 2>/dev/null | grep -q "install ok installed" || {
-  echo "team: installing Debian's postgresql (it starts no server)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-}
+for p in postgresql redis-server; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || {
+    echo "team: installing Debian's $p (it starts no server)"
+    sudo_cmd=""
+    [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "$p" >/dev/null
+  }
+done
 cd "$repo"
 dotnet build Dashboard.Server -c Release -nologo -v quiet
 mkdir -p "$folder"
 chmod 755 "$folder"
 database="$("$repo/scripts/postgres.sh" start "$folder/pg" "$pg_port")"
+redis="$("$repo/scripts/redis.sh" start "$folder/redis" "$redis_port")"
 dll="$repo/Dashboard.Server/bin/Release/net10.0/Dashboard.Server.dll"
-export Data__Folder="${Data__Folder:-$repo/data}" Team__Postgres="$database"
+export Data__Folder="${Data__Folder:-$repo/data}" Team__Postgres="$database" Team__Redis="$redis"
 
 pids=()
 stop() {
@@ -31,6 +39,7 @@ stop() {
   kill -TERM "${pids[@]}" 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
   "$repo/scripts/postgres.sh" stop "$folder/pg"
+  "$repo/scripts/redis.sh" stop "$folder/redis"
   echo "team: stopped"
 }
 trap stop INT TERM EXIT
@@ -52,6 +61,6 @@ done
 
 echo
 for port in "${web_ports[@]}"; do echo "Front-end: http://127.0.0.1:$port"; done
-echo "Trainers: $trainers (logs in $folder); PostgreSQL on 127.0.0.1:$pg_port ($folder/pg)"
+echo "Trainers: $trainers (logs in $folder); PostgreSQL on 127.0.0.1:$pg_port ($folder/pg), Redis on $redis"
 echo "Ctrl+C stops them all."
 wait

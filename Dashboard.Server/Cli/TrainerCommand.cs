@@ -34,6 +34,10 @@ public static class TrainerCommand
         services.AddSingleton(sp => new DatasetCatalog(sp.GetRequiredService<IOptions<DataOptions>>().Value));
         services.AddSingleton(sp => new Trainer(sp.GetRequiredService<DatasetCatalog>()));
         services.AddSingleton(_ => new TeamStore(team.Postgres));
+        if (!string.IsNullOrWhiteSpace(team.Redis))
+        {
+            services.AddSingleton(_ => new TeamSignals(team.Redis));
+        }
         services.AddHostedService<TrainerHost>();
         // A trainer stopping mid-batch needs a moment to give its run back.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));

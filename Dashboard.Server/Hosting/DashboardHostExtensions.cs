@@ -115,6 +115,10 @@ public static class DashboardHostExtensions
         services.AddSingleton(team);
         services.AddSingleton(_ => new TeamStore(team.Postgres ?? throw new InvalidOperationException(
             "Team__Role is web but Team__Postgres (the team database's connection string) is not set.")));
+        if (!string.IsNullOrWhiteSpace(team.Redis))
+        {
+            services.AddSingleton(_ => new TeamSignals(team.Redis));
+        }
         AddListeners(services);
         services.AddHostedService<TeamEvents>();
         services.AddSingleton<IRunControl, TeamRunService>();

@@ -9,18 +9,26 @@ namespace Dashboard.Server.Team;
 /// broadcaster, the pages' events, the log) what changed since the last look, in the order the
 /// single process raises them. Reading the store makes it catch up by itself after any outage.
 /// </summary>
-public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listeners, TeamOptions options, ILogger<TeamEvents> logger)
+public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listeners, TeamOptions options, ILogger<TeamEvents> logger,
+    TeamSignals? signals = null)
     : BackgroundService
 {
     private readonly IReadOnlyList<IRunListener> _listeners = [.. listeners];
+
+    // Released by a trainer's "run changed" hint (Redis): the next look comes at once.
+    private readonly SemaphoreSlim _wake = new(0, 1);
 
     // The active runs as last told, the last epoch told of each, and each one's last progress.
     private readonly Dictionary<int, RunRecord> _told = [];
     private readonly Dictionary<int, int> _lastEpoch = [];
     private readonly Dictionary<int, BatchProgress> _progress = [];
 
+    // The newest run id looked at: every run after it is new to this front-end.
+    private int _latest;
+
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
+        signals?.Subscribe(_ => Wake(), batch => RunListeners.Notify(_listeners, l => l.OnBatch(batch), logger));
         var first = true;
         while (!stopping.IsCancellationRequested)
         {
@@ -35,7 +43,7 @@ public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listen
             }
             try
             {
-                await Task.Delay(options.Watch, stopping);
+                await _wake.WaitAsync(options.Watch, stopping);
             }
             catch (OperationCanceledException)
             {
@@ -44,9 +52,40 @@ public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listen
         }
     }
 
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A look is already due.
+        }
+    }
+
     private void Look(bool first)
     {
+        if (first)
+        {
+            _latest = store.LatestId();
+        }
         var active = store.Active().ToDictionary(r => r.Id);
+        // Runs created since the last look: one queued and ended in between (a short run, or one while Redis
+        // was away) is told now; one created after the read above is looked at with the active ones.
+        foreach (var run in store.After(_latest).Where(r => !active.ContainsKey(r.Id)))
+        {
+            if (run.IsActive)
+            {
+                active[run.Id] = run;
+            }
+            else if (!first)
+            {
+                Tell(null, run);
+            }
+            _latest = Math.Max(_latest, run.Id);
+        }
+        _latest = Math.Max(_latest, active.Keys.DefaultIfEmpty(0).Max());
         foreach (var id in _told.Keys.Where(id => !active.ContainsKey(id)).ToList())
         {
             if (store.Get(id) is { } ended)
@@ -67,7 +106,8 @@ public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listen
             _told[run.Id] = run;
             _lastEpoch[run.Id] = Math.Max(_lastEpoch.GetValueOrDefault(run.Id), run.Epochs.LastOrDefault()?.Epoch ?? 0);
         }
-        foreach (var trainer in store.Trainers())
+        // With Redis the trainers send their progress directly; the heartbeat's is older.
+        foreach (var trainer in signals is null ? store.Trainers() : [])
         {
             if (trainer is { RunId: { } id, Progress: { } progress } && active.ContainsKey(id)
                 && (!_progress.TryGetValue(id, out var last) || last != progress))

@@ -15,6 +15,12 @@ public sealed class TeamOptions
     /// <summary>The Npgsql connection string of the shared database. Never logged or shown.</summary>
     public string? Postgres { get; set; }
 
+    /// <summary>
+    /// Optional Redis (StackExchange.Redis configuration, e.g. 127.0.0.1:6379): trainers publish "run changed" and
+    /// batch progress there, so front-ends update their pages at once rather than at their next look.
+    /// </summary>
+    public string? Redis { get; set; }
+
     /// <summary>How long a claim holds without a renewal; after that another trainer may take the run over.</summary>
     public double LeaseSeconds { get; set; } = 15;
 

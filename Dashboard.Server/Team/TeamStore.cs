@@ -323,6 +323,16 @@ public sealed class TeamStore : IDisposable
     /// <summary>The queued and running runs, oldest first, queued ones with their place in their device's queue.</summary>
     public IReadOnlyList<RunRecord> Active() => [.. Query("WHERE r.status IN ('Queued', 'Running')").OrderBy(r => r.Id)];
 
+    /// <summary>The runs created after run <paramref name="id"/>, oldest first.</summary>
+    public IReadOnlyList<RunRecord> After(int id) => [.. Query("WHERE r.id > $1", id).OrderBy(r => r.Id)];
+
+    /// <summary>The newest run's id, 0 when there is none.</summary>
+    public int LatestId()
+    {
+        using var command = _source.CreateCommand("SELECT COALESCE(max(id), 0) FROM runs");
+        return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Deletes a run that is not queued or running, with its epochs and files. False when there is no such run.</summary>
     public bool Delete(int id)
     {

@@ -11,7 +11,8 @@ namespace Dashboard.Server.Team;
 /// finishes its run and takes no new one. Runs whose trainers stopped renewing are put back in the
 /// queue by whichever trainer notices first.
 /// </summary>
-public sealed class TrainerHost(TeamStore store, Trainer trainer, TeamOptions options, ILogger<TrainerHost> logger) : BackgroundService
+public sealed class TrainerHost(TeamStore store, Trainer trainer, TeamOptions options, ILogger<TrainerHost> logger, TeamSignals? signals = null)
+    : BackgroundService
 {
     public string Name { get; } = options.TrainerName ?? $"{Environment.MachineName}-{Environment.ProcessId}";
 
@@ -60,6 +61,7 @@ public sealed class TrainerHost(TeamStore store, Trainer trainer, TeamOptions op
         var run = claim.Run;
         logger.LogInformation("Training run {RunId} (attempt {Attempt}, from epoch {From})", run.Id, claim.Attempt, claim.CheckpointEpochs + 1);
         store.Heartbeat(Name, Requirements, TorchRuntime.Version, "training", run.Id, null);
+        signals?.RunChanged(run.Id);
         var folder = Path.Combine(WorkFolder, run.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (Directory.Exists(folder))
         {
@@ -68,7 +70,7 @@ public sealed class TrainerHost(TeamStore store, Trainer trainer, TeamOptions op
         Directory.CreateDirectory(folder);
         using var lease = new LeaseKeeper(store, claim, options,
             progress => store.Heartbeat(Name, Requirements, TorchRuntime.Version, "training", run.Id, progress), stopping, logger);
-        var writer = new ClaimWriter(store, claim, folder, lease);
+        var writer = new ClaimWriter(store, claim, folder, lease, signals);
         try
         {
             if (claim.CheckpointEpochs > 0)
@@ -203,15 +205,27 @@ internal sealed class LeaseKeeper : IDisposable
 }
 
 /// <summary>Writes a claimed run's events and files to the team store, retrying database faults while the lease holds.</summary>
-internal sealed class ClaimWriter(TeamStore store, RunClaim claim, string folder, LeaseKeeper lease) : ITrainingObserver
+internal sealed class ClaimWriter(TeamStore store, RunClaim claim, string folder, LeaseKeeper lease, TeamSignals? signals) : ITrainingObserver
 {
     public const string WeightsFile = "model.pt";
 
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
 
+    // Progress goes to the front-ends at most four times a second, as in the single process.
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+    private readonly System.Diagnostics.Stopwatch _sinceProgress = System.Diagnostics.Stopwatch.StartNew();
+
     public void OnStarted(RunStarted started) => Persist(() => store.SaveStarted(claim, started));
 
-    public void OnBatch(BatchProgress progress) => lease.Progress = progress;
+    public void OnBatch(BatchProgress progress)
+    {
+        lease.Progress = progress;
+        if (signals is not null && (_sinceProgress.Elapsed >= ProgressInterval || progress.Batch == progress.Batches))
+        {
+            _sinceProgress.Restart();
+            signals.BatchProgressed(new RunBatch(claim.Run.Id, progress));
+        }
+    }
 
     public void OnEpoch(EpochMetrics epoch) => Persist(() => store.SaveEpoch(claim, epoch));
 
@@ -243,6 +257,7 @@ internal sealed class ClaimWriter(TeamStore store, RunClaim claim, string folder
             try
             {
                 write();
+                signals?.RunChanged(claim.Run.Id);
                 return;
             }
             catch (Exception e) when (TeamStore.IsFault(e) && lease.WithinLease())

@@ -30,10 +30,7 @@ public sealed class PostgresFixture : IDisposable
         }
         _script = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Dashboard.sln not found above the test binaries."), "scripts", "postgres.sh");
         _data = Path.Combine(_folder.Path, "pg");
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        Port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        Port = FreePort();
         Server = Script("start", _data, Port.ToString()).Trim();
     }
 
@@ -58,10 +55,23 @@ public sealed class PostgresFixture : IDisposable
         return new NpgsqlConnectionStringBuilder(Server) { Database = name }.ConnectionString;
     }
 
-    public string Script(params string[] args)
+    public static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    /// <summary>scripts/postgres.sh with these arguments; its standard output.</summary>
+    public string Script(params string[] args) => Run("postgres.sh", args);
+
+    /// <summary>One of the project's scripts (postgres.sh, redis.sh) with these arguments; its standard output.</summary>
+    public string Run(string script, params string[] args)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(_script);
+        start.ArgumentList.Add(Path.Combine(Path.GetDirectoryName(_script)!, script));
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
@@ -72,7 +82,7 @@ public sealed class PostgresFixture : IDisposable
         process.WaitForExit();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"postgres.sh {string.Join(' ', args)} failed ({process.ExitCode}): {error}");
+            throw new InvalidOperationException($"{script} {string.Join(' ', args)} failed ({process.ExitCode}): {error}");
         }
         return output.Result;
     }
@@ -442,6 +452,57 @@ public sealed class TeamFrontEndTests(PostgresFixture postgres, ITestOutputHelpe
     }
 }
 
+/// <summary>Redis between hosts: hints make a front-end show a run at once; without Redis the next look catches up.</summary>
+public sealed class TeamRedisTests(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>
+{
+    [Fact]
+    public async Task With_redis_a_follower_on_another_front_end_gets_a_run_at_once_and_after_a_redis_restart_the_next_look_catches_up()
+    {
+        using var redisFolder = new TempFolder();
+        var port = PostgresFixture.FreePort();
+        var redis = postgres.Run("redis.sh", "start", redisFolder.Path, port.ToString()).Trim();
+        try
+        {
+            // Front-ends look at the store only every 30 s: anything sooner came through Redis.
+            await using var team = new FrontEnds(postgres, trainImages: 200, kestrelB: true,
+                settings: new() { ["Team:Redis"] = redis, ["Team:WatchSeconds"] = "30" });
+            var completed = new System.Collections.Concurrent.ConcurrentQueue<RunRecord>();
+            var epochs = new System.Collections.Concurrent.ConcurrentQueue<(int Run, int Epoch)>();
+            await using var hub = new HubConnectionBuilder().WithUrl(new Uri(team.B.ClientOptions.BaseAddress, "/hubs/training")).Build();
+            hub.On<RunEpoch>("EpochCompleted", e => epochs.Enqueue((e.RunId, e.Metrics.Epoch)));
+            hub.On<RunRecord>("RunCompleted", completed.Enqueue);
+            await hub.StartAsync();
+            await hub.InvokeAsync("FollowAll");
+            using var trainer = new TrainerProcessTests.TrainerProcess("t", new()
+            {
+                ["Team__Postgres"] = team.Database, ["Team__Redis"] = redis, ["Team__TrainerName"] = "t", ["Team__PollSeconds"] = "0.2",
+                ["Data__Folder"] = team.Data.Path,
+            });
+            var config = new RunConfig { Model = "logreg", Epochs = 3, BatchSize = 20, Device = "cpu" };
+
+            var first = (await (await team.ClientA.PostAsJsonAsync("/api/runs", config)).Content.ReadFromJsonAsync<RunRecord>(RunsApiTests.Json))!;
+            var clock = Stopwatch.StartNew();
+            await TeamQueueTests.Until(() => completed.Any(r => r.Id == first.Id), "run 1 to complete on front-end B", TimeSpan.FromSeconds(20), trainer);
+            output.WriteLine($"run 1 created on A to RunCompleted on B: {clock.Elapsed.TotalSeconds:F1} s (a trainer process starting included)");
+            Assert.Equal([1, 2, 3], epochs.Where(e => e.Run == first.Id).Select(e => e.Epoch));
+
+            // Redis goes away: pages keep working, and B's next look catches up on what it missed.
+            postgres.Run("redis.sh", "stop", redisFolder.Path);
+            Assert.Equal(HttpStatusCode.OK, (await team.ClientB.GetAsync("/runs")).StatusCode);
+            var second = (await (await team.ClientA.PostAsJsonAsync("/api/runs", config)).Content.ReadFromJsonAsync<RunRecord>(RunsApiTests.Json))!;
+            using var store = new TeamStore(team.Database);
+            await TeamQueueTests.Until(() => store.Get(second.Id)!.Status == RunStatus.Completed, "run 2 to be trained", TimeSpan.FromMinutes(1), trainer);
+            postgres.Run("redis.sh", "start", redisFolder.Path, port.ToString());
+            await TeamQueueTests.Until(() => completed.Any(r => r.Id == second.Id), "B to catch up on run 2", TimeSpan.FromSeconds(45), trainer);
+            Assert.Equal([1, 2, 3], epochs.Where(e => e.Run == second.Id).Select(e => e.Epoch));
+        }
+        finally
+        {
+            postgres.Run("redis.sh", "stop", redisFolder.Path);
+        }
+    }
+}
+
 /// <summary>The operator's login on a shared team server, across front-ends.</summary>
 public sealed partial class TeamLoginTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
@@ -538,7 +599,10 @@ public sealed class TeamQueueTests(PostgresFixture postgres, ITestOutputHelper o
         Assert.Equal(20, ids.Count(id => store.Holder(id).Trainer is "t1" or "t2"));
     }
 
-    internal static async Task Until(Func<bool> condition, string what, params TrainerProcessTests.TrainerProcess[] trainers)
+    internal static Task Until(Func<bool> condition, string what, params TrainerProcessTests.TrainerProcess[] trainers) =>
+        Until(condition, what, TimeSpan.FromMinutes(3), trainers);
+
+    internal static async Task Until(Func<bool> condition, string what, TimeSpan patience, params TrainerProcessTests.TrainerProcess[] trainers)
     {
         // A read through a connection the database dropped (it restarted) fails once; the next one reconnects.
         bool Holds()
@@ -555,9 +619,9 @@ public sealed class TeamQueueTests(PostgresFixture postgres, ITestOutputHelper o
         var clock = Stopwatch.StartNew();
         while (!Holds())
         {
-            if (clock.Elapsed > TimeSpan.FromMinutes(3))
+            if (clock.Elapsed > patience)
             {
-                throw new TimeoutException($"Waited 3 minutes for {what}. The trainers said:\n" + string.Join("\n", trainers.Select(t => $"--- {t.Name}:\n{t.Output}")));
+                throw new TimeoutException($"Waited {patience.TotalSeconds} s for {what}. The trainers said:\n" + string.Join("\n", trainers.Select(t => $"--- {t.Name}:\n{t.Output}")));
             }
             await Task.Delay(100);
         }
@@ -612,10 +676,15 @@ internal sealed class FrontEnds : IAsyncDisposable
     {
         Database = postgres.NewDatabase();
         SyntheticData.WriteMnistLike(_data.Path, train: trainImages, test: 50);
-        settings = new Dictionary<string, string>(settings ?? [])
+        var defaults = new Dictionary<string, string>
         {
             ["Team:Role"] = "web", ["Team:Postgres"] = Database, ["Team:WatchSeconds"] = "0.2", ["Team:LeaseSeconds"] = "2",
         };
+        foreach (var (key, value) in settings ?? [])
+        {
+            defaults[key] = value;
+        }
+        settings = defaults;
         A = new DashboardFactory(_data.Path, _runsA.Path) { Settings = settings };
         B = new DashboardFactory(_data.Path, _runsB.Path) { Settings = settings };
         if (kestrelB)

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Dashboard.Shared.Runs;
+using StackExchange.Redis;
+
+namespace Dashboard.Server.Team;
+
+/// <summary>
+/// Live hints between hosts over Redis pub/sub: a trainer says "run N changed" after each write to
+/// PostgreSQL, and sends its batch progress; front-ends then read the store at once instead of at
+/// their next look. PostgreSQL stays the truth: a hint lost while Redis is away only delays a page
+/// until the front-end's next look. Connects in the background and reconnects by itself.
+/// </summary>
+public sealed class TeamSignals : IDisposable
+{
+    private static readonly RedisChannel Changed = RedisChannel.Literal("dashboard:run-changed");
+    private static readonly RedisChannel Progress = RedisChannel.Literal("dashboard:batch");
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly ConnectionMultiplexer _redis;
+
+    public TeamSignals(string configuration)
+    {
+        var options = ConfigurationOptions.Parse(configuration);
+        options.AbortOnConnectFail = false; // a Redis that is down at start is connected later
+        _redis = ConnectionMultiplexer.Connect(options);
+    }
+
+    public void RunChanged(int runId) => Publish(Changed, runId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public void BatchProgressed(RunBatch batch) => Publish(Progress, JsonSerializer.Serialize(batch, Json));
+
+    /// <summary>Calls back on Redis's own threads; handlers must be quick.</summary>
+    public void Subscribe(Action<int> runChanged, Action<RunBatch> batchProgressed)
+    {
+        var subscriber = _redis.GetSubscriber();
+        subscriber.Subscribe(Changed, (_, message) =>
+        {
+            if (int.TryParse(message.ToString(), out var id))
+            {
+                runChanged(id);
+            }
+        });
+        subscriber.Subscribe(Progress, (_, message) =>
+        {
+            if (JsonSerializer.Deserialize<RunBatch>(message.ToString(), Json) is { } batch)
+            {
+                batchProgressed(batch);
+            }
+        });
+    }
+
+    private void Publish(RedisChannel channel, string message)
+    {
+        // Fire and forget: a hint that cannot be sent is a delay, not a loss.
+        _ = _redis.GetSubscriber().PublishAsync(channel, message, CommandFlags.FireAndForget);
+    }
+
+    public void Dispose() => _redis.Dispose();
+}
