@@ -19,3 +19,19 @@ public sealed class RunEvents : IRunListener
 
     public void OnFinished(RunRecord run) => RunChanged?.Invoke(run);
 }
+
+/// <summary>A run service's events, raised by this host's <see cref="RunEvents"/> (both run services have the same ones).</summary>
+public abstract class RunEventSource(RunEvents events)
+{
+    public event Action<RunRecord>? RunChanged
+    {
+        add => events.RunChanged += value;
+        remove => events.RunChanged -= value;
+    }
+
+    public event Action<RunBatch>? BatchProgressed
+    {
+        add => events.BatchProgressed += value;
+        remove => events.BatchProgressed -= value;
+    }
+}

@@ -10,21 +10,9 @@ namespace Dashboard.Server.Runs;
 /// <summary>The one place that starts, stops, lists and deletes runs, for the pages and the API.</summary>
 public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog datasets, DatasetExplorer explorer, RunsOptions options,
     RunEvents events, TrainingBroadcaster broadcaster)
-    : IRunControl
+    : RunEventSource(events), IRunControl
 {
     private readonly object _arrival = new();
-
-    public event Action<RunRecord>? RunChanged
-    {
-        add => events.RunChanged += value;
-        remove => events.RunChanged -= value;
-    }
-
-    public event Action<RunBatch>? BatchProgressed
-    {
-        add => events.BatchProgressed += value;
-        remove => events.BatchProgressed -= value;
-    }
 
     public StartRunResult Start(RunConfig config)
     {

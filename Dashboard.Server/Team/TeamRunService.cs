@@ -13,22 +13,10 @@ namespace Dashboard.Server.Team;
 /// </summary>
 public sealed class TeamRunService(TeamStore store, TrainerDirectory trainers, DatasetCatalog datasets, DatasetExplorer explorer, RunsOptions options,
     RunEvents events, TrainingBroadcaster broadcaster)
-    : IRunControl
+    : RunEventSource(events), IRunControl
 {
     private static readonly RunStatus[] Resumable = [RunStatus.Interrupted, RunStatus.Cancelled, RunStatus.Failed, RunStatus.Lost];
     private readonly object _files = new();
-
-    public event Action<RunRecord>? RunChanged
-    {
-        add => events.RunChanged += value;
-        remove => events.RunChanged -= value;
-    }
-
-    public event Action<RunBatch>? BatchProgressed
-    {
-        add => events.BatchProgressed += value;
-        remove => events.BatchProgressed -= value;
-    }
 
     public StartRunResult Start(RunConfig config)
     {
