@@ -5,7 +5,7 @@ namespace Dashboard.Server.Team;
 
 /// <summary>
 /// A team front-end's source of run events: it reads the active runs and the trainers' progress from
-/// PostgreSQL every <see cref="TeamOptions.WatchSeconds"/> and tells this host's listeners (the hub's
+/// PostgreSQL every <see cref="TeamOptions.WatchSeconds"/>, and at once on a trainer's Redis hint, and tells this host's listeners (the hub's
 /// broadcaster, the pages' events, the log) what changed since the last look, in the order the
 /// single process raises them. Reading the store makes it catch up by itself after any outage.
 /// </summary>
@@ -70,22 +70,18 @@ public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listen
         {
             _latest = store.LatestId();
         }
-        var active = store.Active().ToDictionary(r => r.Id);
-        // Runs created since the last look: one queued and ended in between (a short run, or one while Redis
-        // was away) is told now; one created after the read above is looked at with the active ones.
-        foreach (var run in store.After(_latest).Where(r => !active.ContainsKey(r.Id)))
+        // One read: the active runs, and any run created since the last look. One queued and ended in
+        // between (a short run, or one while Redis was away) is told now.
+        var seen = store.ActiveOrAfter(_latest);
+        var active = seen.Where(r => r.IsActive).ToDictionary(r => r.Id);
+        if (!first)
         {
-            if (run.IsActive)
-            {
-                active[run.Id] = run;
-            }
-            else if (!first)
+            foreach (var run in seen.Where(r => !r.IsActive).OrderBy(r => r.Id))
             {
                 Tell(null, run);
             }
-            _latest = Math.Max(_latest, run.Id);
         }
-        _latest = Math.Max(_latest, active.Keys.DefaultIfEmpty(0).Max());
+        _latest = Math.Max(_latest, seen.Select(r => r.Id).DefaultIfEmpty(0).Max());
         foreach (var id in _told.Keys.Where(id => !active.ContainsKey(id)).ToList())
         {
             if (store.Get(id) is { } ended)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dashboard.Shared.Platform;
 using Dashboard.Shared.Runs;
 using Npgsql;
 using NpgsqlTypes;
@@ -27,10 +28,6 @@ public sealed class LeaseLostException(int runId, int attempt)
     public int RunId { get; } = runId;
     public int Attempt { get; } = attempt;
 }
-
-/// <summary>A trainer host as it last reported itself.</summary>
-public sealed record TrainerInfo(string Name, IReadOnlyList<string> Devices, string TorchVersion, string State, int? RunId,
-    BatchProgress? Progress, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt);
 
 /// <summary>
 /// The team's truth in PostgreSQL: runs and their epochs, the queue, the leases, the runs' files and
@@ -323,8 +320,8 @@ public sealed class TeamStore : IDisposable
     /// <summary>The queued and running runs, oldest first, queued ones with their place in their device's queue.</summary>
     public IReadOnlyList<RunRecord> Active() => [.. Query("WHERE r.status IN ('Queued', 'Running')").OrderBy(r => r.Id)];
 
-    /// <summary>The runs created after run <paramref name="id"/>, oldest first.</summary>
-    public IReadOnlyList<RunRecord> After(int id) => [.. Query("WHERE r.id > $1", id).OrderBy(r => r.Id)];
+    /// <summary>The queued and running runs and every run created after run <paramref name="id"/>, in one read.</summary>
+    public IReadOnlyList<RunRecord> ActiveOrAfter(int id) => Query("WHERE r.status IN ('Queued', 'Running') OR r.id > $1", id);
 
     /// <summary>The newest run's id, 0 when there is none.</summary>
     public int LatestId()
@@ -424,17 +421,16 @@ public sealed class TeamStore : IDisposable
         return command.ExecuteNonQuery() > 0;
     }
 
-    /// <summary>Every trainer host that ever registered, by name; one whose heartbeat is older than a lease is gone.</summary>
-    public IReadOnlyList<TrainerInfo> Trainers()
+    /// <summary>Every trainer host that ever registered, by name, in the state it last reported (whether it is gone is the reader's call).</summary>
+    public IReadOnlyList<TrainerView> Trainers()
     {
-        using var command = _source.CreateCommand("SELECT name, devices, torch_version, state, run_id, progress, started_at, heartbeat_at FROM trainers ORDER BY name");
+        using var command = _source.CreateCommand("SELECT name, devices, torch_version, state, run_id, progress, heartbeat_at FROM trainers ORDER BY name");
         using var row = command.ExecuteReader();
-        var trainers = new List<TrainerInfo>();
+        var trainers = new List<TrainerView>();
         while (row.Read())
         {
-            trainers.Add(new TrainerInfo(row.GetString(0), row.GetFieldValue<string[]>(1), row.GetString(2), row.GetString(3),
-                row.IsDBNull(4) ? null : row.GetInt32(4), Read<BatchProgress>(row, 5),
-                row.GetFieldValue<DateTimeOffset>(6), row.GetFieldValue<DateTimeOffset>(7)));
+            trainers.Add(new TrainerView(row.GetString(0), row.GetFieldValue<string[]>(1), row.GetString(2), row.GetString(3),
+                row.IsDBNull(4) ? null : row.GetInt32(4), Read<BatchProgress>(row, 5), row.GetFieldValue<DateTimeOffset>(6)));
         }
         return trainers;
     }

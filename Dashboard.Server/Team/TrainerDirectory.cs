@@ -15,8 +15,7 @@ public sealed class TrainerDirectory(TeamStore? store, TeamOptions options) : IT
             return [];
         }
         var now = DateTimeOffset.UtcNow;
-        return [.. store.Trainers().Select(t => new TrainerView(t.Name, t.Devices, t.TorchVersion,
-            now - t.HeartbeatAt > options.Lease ? "gone" : t.State, t.RunId, t.Progress, t.HeartbeatAt))];
+        return [.. store.Trainers().Select(t => now - t.HeartbeatAt > options.Lease ? t with { State = "gone" } : t)];
     }
 
     public bool Drain(string name) => store?.RequestDrain(name) ?? false;
