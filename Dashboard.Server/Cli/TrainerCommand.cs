@@ -32,8 +32,10 @@ public static class TrainerCommand
         services.Configure<DataOptions>(builder.Configuration.GetSection(DataOptions.Section));
         services.AddSingleton(team);
         services.AddSingleton(sp => new DatasetCatalog(sp.GetRequiredService<IOptions<DataOptions>>().Value));
-        services.AddSingleton(sp => new Trainer(sp.GetRequiredService<DatasetCatalog>()));
         services.AddSingleton(_ => new TeamStore(team.Postgres));
+        // A run with IncludeSamples trains on the samples saved on any front-end.
+        services.AddSingleton(sp => new Samples.SampleService(new TeamSampleStore(sp.GetRequiredService<TeamStore>()), sp.GetRequiredService<DatasetCatalog>()));
+        services.AddSingleton(sp => new Trainer(sp.GetRequiredService<DatasetCatalog>(), sp.GetRequiredService<Samples.SampleService>().TrainingImages));
         if (!string.IsNullOrWhiteSpace(team.Redis))
         {
             services.AddSingleton(_ => new TeamSignals(team.Redis));

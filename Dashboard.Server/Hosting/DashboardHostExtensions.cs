@@ -43,9 +43,6 @@ public static class DashboardHostExtensions
         services.AddSingleton<IDatasetExplorer>(sp => sp.GetRequiredService<DatasetExplorer>());
         services.AddSingleton<ITrainingCatalog, TrainingCatalog>();
 
-        services.AddSingleton(sp => new Database(sp.GetRequiredService<RunsOptions>().DatabasePath));
-        services.AddSingleton<RunStore>();
-        services.AddSingleton<SampleStore>();
         services.AddSingleton<SampleService>();
         services.AddScoped<ISampleService, GuardedSampleService>();
         services.AddSingleton<RunEvents>();
@@ -80,7 +77,7 @@ public static class DashboardHostExtensions
                 c.ProblemDetails.Title = $"Storage is unavailable: {e.Message}";
             }
         });
-        services.AddDashboardHealthChecks();
+        services.AddDashboardHealthChecks(team.IsWeb);
         // The Draw page sends its 280x280 canvas (78 KB) over the circuit; the default limit is 32 KB.
         services.AddRazorComponents().AddInteractiveServerComponents()
             .AddHubOptions(o => o.MaximumReceiveMessageSize = 128 * 1024);
@@ -91,6 +88,9 @@ public static class DashboardHostExtensions
     /// <summary>Role all: runs in SQLite, trained in this process by the run queue.</summary>
     private static void AddSingleProcess(IServiceCollection services)
     {
+        services.AddSingleton(sp => new Database(sp.GetRequiredService<RunsOptions>().DatabasePath));
+        services.AddSingleton<RunStore>();
+        services.AddSingleton<ISampleStore, SampleStore>();
         services.AddSingleton(sp => new Trainer(sp.GetRequiredService<DatasetCatalog>(), sp.GetRequiredService<SampleService>().TrainingImages));
         services.AddSingleton<RunRecorder>();
         // Listeners are told in registration order: an epoch is stored before anyone hears of it,
@@ -115,6 +115,7 @@ public static class DashboardHostExtensions
         services.AddSingleton(team);
         services.AddSingleton(_ => new TeamStore(team.Postgres ?? throw new InvalidOperationException(
             "Team__Role is web but Team__Postgres (the team database's connection string) is not set.")));
+        services.AddSingleton<ISampleStore, TeamSampleStore>();
         if (!string.IsNullOrWhiteSpace(team.Redis))
         {
             services.AddSingleton(_ => new TeamSignals(team.Redis));

@@ -6,7 +6,7 @@ using Dashboard.Shared.Samples;
 namespace Dashboard.Server.Samples;
 
 /// <summary>Saves, lists, deletes and exports users' labelled samples, and hands them to training.</summary>
-public sealed class SampleService(SampleStore store, DatasetCatalog datasets) : ISampleService
+public sealed class SampleService(ISampleStore store, DatasetCatalog datasets) : ISampleService
 {
     public IReadOnlyList<SavedSample> List(string dataset) => store.List(dataset);
 

@@ -2,8 +2,19 @@ using Dashboard.Shared.Samples;
 
 namespace Dashboard.Server.Storage;
 
+/// <summary>Where users' saved samples live: the dashboard's SQLite file, or in team mode the team's PostgreSQL.</summary>
+public interface ISampleStore
+{
+    SavedSample Add(string dataset, int label, int channels, int height, int width, byte[] pixels, DateTimeOffset createdAt);
+
+    /// <summary>A dataset's samples, newest first.</summary>
+    IReadOnlyList<SavedSample> List(string dataset);
+
+    bool Delete(int id);
+}
+
 /// <summary>Users' saved samples in the dashboard's SQLite file; pixels as a blob of bytes.</summary>
-public sealed class SampleStore
+public sealed class SampleStore : ISampleStore
 {
     private readonly Database _database;
 

@@ -50,8 +50,17 @@ public sealed class TeamStore : IDisposable
         _source = NpgsqlDataSource.Create(connectionString);
         using var connection = _source.OpenConnection();
         using var transaction = connection.BeginTransaction();
-        // Hosts starting together create the schema once.
+        // Hosts starting together create the schema once; a host whose login may not create tables (a trainer's
+        // role, README "Team mode") finds it made.
         Execute(connection, transaction, "SELECT pg_advisory_xact_lock(7301)");
+        using (var made = new NpgsqlCommand("SELECT to_regclass('samples') IS NOT NULL", connection, transaction))
+        {
+            if ((bool)made.ExecuteScalar()!)
+            {
+                transaction.Commit();
+                return;
+            }
+        }
         Execute(connection, transaction, """
             CREATE TABLE IF NOT EXISTS runs (
                 id serial PRIMARY KEY,
@@ -99,6 +108,16 @@ public sealed class TeamStore : IDisposable
                 id serial PRIMARY KEY,
                 friendly_name text NOT NULL,
                 xml text NOT NULL);
+            CREATE TABLE IF NOT EXISTS samples (
+                id serial PRIMARY KEY,
+                dataset text NOT NULL,
+                label int NOT NULL,
+                channels int NOT NULL,
+                height int NOT NULL,
+                width int NOT NULL,
+                pixels bytea NOT NULL,
+                created_at timestamptz NOT NULL);
+            CREATE INDEX IF NOT EXISTS samples_dataset ON samples (dataset, id);
             """);
         transaction.Commit();
     }
@@ -460,6 +479,9 @@ public sealed class TeamStore : IDisposable
     public static bool IsFault(Exception e) => e is NpgsqlException { IsTransient: true } || (e is NpgsqlException and not PostgresException);
 
     public void Dispose() => _source.Dispose();
+
+    /// <summary>A command on the team database, for the stores that share it (samples).</summary>
+    internal NpgsqlCommand Command(string sql) => _source.CreateCommand(sql);
 
     /// <summary>Runs <paramref name="write"/> only while <paramref name="claim"/> is the run's current, unexpired claim.</summary>
     private void Fenced(RunClaim claim, Action<NpgsqlConnection, NpgsqlTransaction> write)

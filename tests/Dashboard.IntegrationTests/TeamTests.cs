@@ -11,89 +11,6 @@ using Xunit.Abstractions;
 
 namespace Dashboard.IntegrationTests;
 
-/// <summary>
-/// A PostgreSQL 15 of the tests' own (scripts/postgres.sh: Debian's binaries, a temporary data folder,
-/// a free loopback port), started once for the test class; each test gets a database of its own.
-/// </summary>
-public sealed class PostgresFixture : IDisposable
-{
-    private readonly TempFolder _folder = new();
-    private readonly string _script;
-    private readonly string _data;
-
-    public PostgresFixture()
-    {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Dashboard.sln")))
-        {
-            root = root.Parent;
-        }
-        _script = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Dashboard.sln not found above the test binaries."), "scripts", "postgres.sh");
-        _data = Path.Combine(_folder.Path, "pg");
-        Port = FreePort();
-        Server = Script("start", _data, Port.ToString()).Trim();
-    }
-
-    public int Port { get; }
-
-    /// <summary>The server's data folder (for scripts/postgres.sh crash and start).</summary>
-    public string DataFolder => _data;
-
-    /// <summary>The connection string of the server's "dashboard" database.</summary>
-    public string Server { get; }
-
-    /// <summary>A new, empty database on the server, for one test.</summary>
-    public string NewDatabase()
-    {
-        var name = "t" + Guid.NewGuid().ToString("N");
-        using (var connection = new NpgsqlConnection(Server))
-        {
-            connection.Open();
-            using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
-            command.ExecuteNonQuery();
-        }
-        return new NpgsqlConnectionStringBuilder(Server) { Database = name }.ConnectionString;
-    }
-
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    /// <summary>scripts/postgres.sh with these arguments; its standard output.</summary>
-    public string Script(params string[] args) => Run("postgres.sh", args);
-
-    /// <summary>One of the project's scripts (postgres.sh, redis.sh) with these arguments; its standard output.</summary>
-    public string Run(string script, params string[] args)
-    {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(Path.GetDirectoryName(_script)!, script));
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{script} {string.Join(' ', args)} failed ({process.ExitCode}): {error}");
-        }
-        return output.Result;
-    }
-
-    public void Dispose()
-    {
-        Script("stop", _data);
-        _folder.Dispose();
-    }
-}
-
 public sealed class TeamStoreTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
@@ -235,7 +152,7 @@ public sealed class TrainerProcessTests(PostgresFixture postgres, ITestOutputHel
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
     private readonly TempFolder _data = new();
-    private readonly List<TrainerProcess> _trainers = [];
+    private readonly List<ServerProcess> _trainers = [];
 
     // Epochs of a second or so on two cores, so a trainer can be stopped in the middle of a run.
     private static readonly RunConfig Config = new() { Model = "cnn-bn", Epochs = 6, BatchSize = 32, TestLimit = 100, Device = "cpu", ValidationFraction = 0.1 };
@@ -297,7 +214,7 @@ public sealed class TrainerProcessTests(PostgresFixture postgres, ITestOutputHel
         Assert.False(paused.HasExited);
     }
 
-    private TrainerProcess Start(string database, string name)
+    private ServerProcess Start(string database, string name)
     {
         if (!Directory.Exists(Path.Combine(_data.Path, "mnist")))
         {
@@ -309,7 +226,7 @@ public sealed class TrainerProcessTests(PostgresFixture postgres, ITestOutputHel
     }
 
     /// <summary>A trainer process on the team database, with a 2 s lease renewed every 0.4 s.</summary>
-    internal static TrainerProcess StartTrainer(string database, string name, string dataFolder) => new(name, new()
+    internal static ServerProcess StartTrainer(string database, string name, string dataFolder) => new(name, ["trainer"], new()
     {
         ["Team__Postgres"] = database,
         ["Team__TrainerName"] = name,
@@ -340,70 +257,6 @@ public sealed class TrainerProcessTests(PostgresFixture postgres, ITestOutputHel
             trainer.Dispose();
         }
         _data.Dispose();
-    }
-
-    internal sealed class TrainerProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly System.Text.StringBuilder _output = new();
-
-        internal TrainerProcess(string name, Dictionary<string, string> environment)
-        {
-            var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Dashboard.Server.dll"), "trainer"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = AppContext.BaseDirectory,
-            };
-            foreach (var (key, value) in environment)
-            {
-                start.Environment[key] = value;
-            }
-            _process = Process.Start(start)!;
-            _process.OutputDataReceived += (_, e) => Append(e.Data);
-            _process.ErrorDataReceived += (_, e) => Append(e.Data);
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-            Name = name;
-        }
-
-        public string Name { get; }
-
-        public string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        public bool HasExited => _process.HasExited;
-
-        public void Kill() => _process.Kill();
-
-        public void Signal(string signal) => Process.Start("kill", [$"-{signal}", _process.Id.ToString()])!.WaitForExit();
-
-        private void Append(string? line)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                Signal("CONT");
-                _process.Kill();
-            }
-            _process.WaitForExit();
-            _process.Dispose();
-        }
     }
 }
 
@@ -473,7 +326,7 @@ public sealed class TeamRedisTests(PostgresFixture postgres, ITestOutputHelper o
             hub.On<RunRecord>("RunCompleted", completed.Enqueue);
             await hub.StartAsync();
             await hub.InvokeAsync("FollowAll");
-            using var trainer = new TrainerProcessTests.TrainerProcess("t", new()
+            using var trainer = new ServerProcess("t", ["trainer"], new()
             {
                 ["Team__Postgres"] = team.Database, ["Team__Redis"] = redis, ["Team__TrainerName"] = "t", ["Team__PollSeconds"] = "0.2",
                 ["Data__Folder"] = team.Data.Path,
@@ -599,10 +452,10 @@ public sealed class TeamQueueTests(PostgresFixture postgres, ITestOutputHelper o
         Assert.Equal(20, ids.Count(id => store.Holder(id).Trainer is "t1" or "t2"));
     }
 
-    internal static Task Until(Func<bool> condition, string what, params TrainerProcessTests.TrainerProcess[] trainers) =>
+    internal static Task Until(Func<bool> condition, string what, params ServerProcess[] trainers) =>
         Until(condition, what, TimeSpan.FromMinutes(3), trainers);
 
-    internal static async Task Until(Func<bool> condition, string what, TimeSpan patience, params TrainerProcessTests.TrainerProcess[] trainers)
+    internal static async Task Until(Func<bool> condition, string what, TimeSpan patience, params ServerProcess[] trainers)
     {
         // A read through a connection the database dropped (it restarted) fails once; the next one reconnects.
         bool Holds()
@@ -643,7 +496,7 @@ public sealed class TeamOutageTests(PostgresFixture postgres, ITestOutputHelper 
         var created = await client.PostAsJsonAsync("/api/runs", new RunConfig { Model = "cnn-bn", Epochs = 6, BatchSize = 32, TestLimit = 50, Device = "cpu" });
         var run = (await created.Content.ReadFromJsonAsync<RunRecord>(RunsApiTests.Json))!;
         // A lease long enough to outlive the restart.
-        using var trainer = new TrainerProcessTests.TrainerProcess("t", new()
+        using var trainer = new ServerProcess("t", ["trainer"], new()
         {
             ["Team__Postgres"] = database, ["Team__TrainerName"] = "t", ["Team__LeaseSeconds"] = "20", ["Team__RenewSeconds"] = "0.5",
             ["Team__PollSeconds"] = "0.2", ["Data__Folder"] = data.Path,

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# A load balancer of the project's own in front of the web front-ends: Debian's HAProxy 2.6 binary
+# (never the system service), loopback only, its config, pid and log in DIR.
+#   scripts/balancer.sh start DIR PORT BACKEND_PORT...   starts it and prints its URL
+#   scripts/balancer.sh stop DIR                          stops it
+# Blazor Server keeps a page's state in one front-end's memory, so a browser sticks to one front-end
+# through the DASHBOARD_FRONTEND cookie. Each front-end's /healthz is checked every second; a front-end
+# that stops answering is out after two checks, and a request for it (a reconnecting page) is sent to
+# another one at once (option redispatch), where the page reloads with the state from PostgreSQL.
+set -euo pipefail
+command=${1:?usage: balancer.sh start DIR PORT BACKEND_PORT... | stop DIR}
+dir=${2:?folder}
+case "$command" in
+  start)
+    port=${3:?port}
+    shift 3
+    [[ $# -gt 0 ]] || { echo "balancer: give at least one front-end port" >&2; exit 2; }
+    mkdir -p "$dir"
+    {
+      cat <<EOF
+global
+  maxconn 4096
+  pidfile $dir/haproxy.pid
+  log stdout format raw local0 notice
+
+defaults
+  mode http
+  log global
+  option httplog
+  option redispatch
+  retries 2
+  timeout connect 2s
+  timeout client 1h
+  timeout server 1h
+  timeout tunnel 1h
+  timeout http-request 10s
+
+frontend dashboard
+  bind 127.0.0.1:$port
+  default_backend front_ends
+
+backend front_ends
+  balance roundrobin
+  cookie DASHBOARD_FRONTEND insert indirect nocache httponly
+  option httpchk GET /healthz
+  default-server check inter 1s fall 2 rise 1
+EOF
+      for backend in "$@"; do
+        echo "  server web-$backend 127.0.0.1:$backend cookie web-$backend"
+      done
+    } >"$dir/haproxy.cfg"
+    haproxy -c -q -f "$dir/haproxy.cfg"
+    haproxy -D -f "$dir/haproxy.cfg" >"$dir/haproxy.log" 2>&1
+    for _ in $(seq 1 50); do [[ -s "$dir/haproxy.pid" ]] && break; sleep 0.1; done
+    echo "http://127.0.0.1:$port"
+    ;;
+  stop)
+    if [[ -s "$dir/haproxy.pid" ]]; then
+      pid="$(cat "$dir/haproxy.pid")"
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      rm -f "$dir/haproxy.pid"
+    fi
+    ;;
+  *)
+    echo "usage: balancer.sh start DIR PORT BACKEND_PORT... | stop DIR" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Dashboard.Tests.Support;
+
+/// <summary>
+/// A PostgreSQL 15 of the tests' own (scripts/postgres.sh: Debian's binaries, a temporary data folder,
+/// a free loopback port), started once for the test class; each test gets a database of its own.
+/// </summary>
+public sealed class PostgresFixture : IDisposable
+{
+    private readonly TempFolder _folder = new();
+    private readonly string _script;
+    private readonly string _data;
+
+    public PostgresFixture()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Dashboard.sln")))
+        {
+            root = root.Parent;
+        }
+        _script = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Dashboard.sln not found above the test binaries."), "scripts", "postgres.sh");
+        _data = Path.Combine(_folder.Path, "pg");
+        Port = FreePort();
+        Server = Script("start", _data, Port.ToString()).Trim();
+    }
+
+    public int Port { get; }
+
+    /// <summary>The server's data folder (for scripts/postgres.sh crash and start).</summary>
+    public string DataFolder => _data;
+
+    /// <summary>The connection string of the server's "dashboard" database.</summary>
+    public string Server { get; }
+
+    /// <summary>A new, empty database on the server, for one test.</summary>
+    public string NewDatabase()
+    {
+        var name = "t" + Guid.NewGuid().ToString("N");
+        using (var connection = new NpgsqlConnection(Server))
+        {
+            connection.Open();
+            using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            command.ExecuteNonQuery();
+        }
+        return new NpgsqlConnectionStringBuilder(Server) { Database = name }.ConnectionString;
+    }
+
+    public static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    /// <summary>scripts/postgres.sh with these arguments; its standard output.</summary>
+    public string Script(params string[] args) => Run("postgres.sh", args);
+
+    /// <summary>One of the project's scripts (postgres.sh, redis.sh) with these arguments; its standard output.</summary>
+    public string Run(string script, params string[] args)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(Path.GetDirectoryName(_script)!, script));
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{script} {string.Join(' ', args)} failed ({process.ExitCode}): {error}");
+        }
+        return output.Result;
+    }
+
+    public void Dispose()
+    {
+        Script("stop", _data);
+        _folder.Dispose();
+    }
+}
+
+/// <summary>The server program as a child process (a trainer, a web front-end), its output kept for failure messages.</summary>
+public sealed class ServerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _output = new();
+
+    public ServerProcess(string name, IEnumerable<string> arguments, Dictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Dashboard.Server.dll"), .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Name = name;
+    }
+
+    public string Name { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public void Kill() => _process.Kill();
+
+    public void Signal(string signal) => Process.Start("kill", [$"-{signal}", _process.Id.ToString()])!.WaitForExit();
+
+    private void Append(string? line)
+    {
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            Signal("CONT");
+            _process.Kill();
+        }
+        _process.WaitForExit();
+        _process.Dispose();
+    }
+}
