@@ -28,6 +28,11 @@ public static class RunChecks
                 {
                     errors["device"] = [$"must be auto, cpu, cuda or cuda:N, got '{config.Device}'."];
                 }
+                // Whether a CPU has native bf16 is the trainer's to say; fp16 never trains on a CPU.
+                else if (config.Device == "cpu" && !errors.ContainsKey("precision") && RunValidation.PrecisionProblem(config.Precision, "cpu", _ => true) is { } cpuProblem)
+                {
+                    errors["precision"] = [cpuProblem];
+                }
             }
             else
             {

@@ -7,8 +7,12 @@ using Dashboard.Shared.Runs;
 
 namespace Dashboard.IntegrationTests;
 
-public sealed class InspectApiTests() : ApiTestBase(train: 200, test: 40)
+public class InspectApiTests : ApiTestBase
 {
+    public InspectApiTests() : base(train: 200, test: 40) { }
+
+    protected InspectApiTests(Dictionary<string, string> settings) : base(train: 200, test: 40, settings) { }
+
     private async Task<RunRecord> TrainedRun(object? config = null)
     {
         var response = await Client.PostAsJsonAsync("/api/runs", config ?? RunsApiTests.Tiny(epochs: 1, model: "cnn-small"));
@@ -96,4 +100,9 @@ public sealed class InspectApiTests() : ApiTestBase(train: 200, test: 40)
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Contains("no per-image test results", await missing.Content.ReadAsStringAsync());
     }
+}
+
+/// <summary>The same tests on a team front-end: runs and their files in PostgreSQL, trained by a trainer process.</summary>
+public sealed class InspectApiOnPostgresTests(PostgresFixture postgres) : InspectApiTests(ApiTestBase.TeamSettings(postgres)), IClassFixture<PostgresFixture>
+{
 }

@@ -6,8 +6,12 @@ using Dashboard.Shared.Runs;
 
 namespace Dashboard.IntegrationTests;
 
-public sealed class PredictApiTests() : ApiTestBase(train: 200, test: 40)
+public class PredictApiTests : ApiTestBase
 {
+    public PredictApiTests() : base(train: 200, test: 40) { }
+
+    protected PredictApiTests(Dictionary<string, string> settings) : base(train: 200, test: 40, settings) { }
+
     private async Task<RunRecord> TrainedRun()
     {
         var created = await (await Client.PostAsJsonAsync("/api/runs", RunsApiTests.Tiny(epochs: 2, model: "cnn-small"))).Content.ReadFromJsonAsync<RunRecord>(RunsApiTests.Json);
@@ -65,4 +69,9 @@ public sealed class PredictApiTests() : ApiTestBase(train: 200, test: 40)
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Contains("999", await response.Content.ReadAsStringAsync());
     }
+}
+
+/// <summary>The same tests on a team front-end: runs and their files in PostgreSQL, trained by a trainer process.</summary>
+public sealed class PredictApiOnPostgresTests(PostgresFixture postgres) : PredictApiTests(ApiTestBase.TeamSettings(postgres)), IClassFixture<PostgresFixture>
+{
 }

@@ -10,16 +10,22 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.IntegrationTests;
 
-public sealed class RunsApiTests() : ApiTestBase(train: 200, test: 50)
+public class RunsApiTests : ApiTestBase
 {
+    public RunsApiTests() : base(train: 200, test: 50) { }
+
+    protected RunsApiTests(Dictionary<string, string> settings) : base(train: 200, test: 50, settings) { }
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     internal static object Tiny(int epochs = 2, string model = "logreg") =>
         new { model, epochs, batchSize = 20, optimizer = "sgd", learningRate = 0.05, device = "cpu" };
 
-    private async Task<RunRecord> Create(object config)
+    private Task<RunRecord> Create(object config) => Create(Client, config);
+
+    internal static async Task<RunRecord> Create(HttpClient client, object config)
     {
-        var response = await Client.PostAsJsonAsync("/api/runs", config);
+        var response = await client.PostAsJsonAsync("/api/runs", config);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<RunRecord>(Json))!;
     }
@@ -62,7 +68,6 @@ public sealed class RunsApiTests() : ApiTestBase(train: 200, test: 50)
     [InlineData("""{"batchSize":0}""", "batchSize")]
     [InlineData("""{"epochs":100000}""", "epochs")]
     [InlineData("""{"dataset":"cifar10","model":"lenet"}""", "dataset")]
-    [InlineData("""{"device":"cuda:7"}""", "device")]
     [InlineData("""{"precision":"fp16","device":"cpu"}""", "precision")]
     [InlineData("""{"layers":[{"kind":"Flatten"},{"kind":"Linear","in":100,"out":10}]}""", "layers")]
     public async Task Bad_input_gets_400_with_a_problem_naming_the_field(string body, string field)
@@ -80,6 +85,50 @@ public sealed class RunsApiTests() : ApiTestBase(train: 200, test: 50)
     {
         var response = await Client.PostAsync("/api/runs", new StringContent("{\"epochs\": ", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Unknown_runs_are_404_with_a_problem_body()
+    {
+        foreach (var response in new[]
+                 {
+                     await Client.GetAsync("/api/runs/999"),
+                     await Client.PostAsync("/api/runs/999/stop", null),
+                     await Client.GetAsync("/api/runs/999/checkpoint"),
+                 })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Contains("999", await response.Content.ReadAsStringAsync());
+        }
+    }
+
+}
+
+/// <summary>The same tests on a team front-end: runs in PostgreSQL, trained by a trainer process.</summary>
+public sealed class RunsApiOnPostgresTests(PostgresFixture postgres) : RunsApiTests(ApiTestBase.TeamSettings(postgres)), IClassFixture<PostgresFixture>
+{
+}
+
+/// <summary>
+/// The single process's own run handling: a run held mid-epoch in this process (stop, delete refused), its
+/// runs folder, and a restart that finds a run interrupted. The team's equivalents are in TeamTests.
+/// </summary>
+public sealed class RunsApiSingleProcessTests() : ApiTestBase(train: 200, test: 50)
+{
+    private static readonly JsonSerializerOptions Json = RunsApiTests.Json;
+
+    private static object Tiny(int epochs = 2) => RunsApiTests.Tiny(epochs);
+
+    private Task<RunRecord> Create(object config) => RunsApiTests.Create(Client, config);
+
+    [Fact]
+    public async Task A_cuda_device_this_host_lacks_gets_400_naming_the_device()
+    {
+        // A team front-end queues such a run for a trainer with CUDA instead (TeamQueueTests).
+        var response = await Client.PostAsync("/api/runs", new StringContent("""{"device":"cuda:7"}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Contains("cuda:7", problem.RootElement.GetProperty("errors").GetProperty("device")[0].GetString());
     }
 
     [Fact]
@@ -126,21 +175,6 @@ public sealed class RunsApiTests() : ApiTestBase(train: 200, test: 50)
         Assert.Equal(HttpStatusCode.Conflict, (await client.DeleteAsync($"/api/runs/{active!.Id}")).StatusCode);
         gate.Release();
         await factory.WaitFinished(active.Id);
-    }
-
-    [Fact]
-    public async Task Unknown_runs_are_404_with_a_problem_body()
-    {
-        foreach (var response in new[]
-                 {
-                     await Client.GetAsync("/api/runs/999"),
-                     await Client.PostAsync("/api/runs/999/stop", null),
-                     await Client.GetAsync("/api/runs/999/checkpoint"),
-                 })
-        {
-            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-            Assert.Contains("999", await response.Content.ReadAsStringAsync());
-        }
     }
 
     [Fact]

@@ -5,8 +5,12 @@ using Dashboard.Shared.Samples;
 
 namespace Dashboard.IntegrationTests;
 
-public sealed class SamplesApiTests() : ApiTestBase(train: 100, test: 20)
+public class SamplesApiTests : ApiTestBase
 {
+    public SamplesApiTests() : base(train: 100, test: 20) { }
+
+    protected SamplesApiTests(Dictionary<string, string> settings) : base(train: 100, test: 20, settings) { }
+
     private static float[] Image(float value) => Enumerable.Repeat(value, 784).ToArray();
 
     private async Task<SavedSample> Save(int label, float value)
@@ -102,4 +106,9 @@ public sealed class SamplesApiTests() : ApiTestBase(train: 100, test: 20)
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<RunRecord>(RunsApiTests.Json))!;
     }
+}
+
+/// <summary>The same tests on a team front-end: samples and runs in PostgreSQL, trained by a trainer process.</summary>
+public sealed class SamplesApiOnPostgresTests(PostgresFixture postgres) : SamplesApiTests(ApiTestBase.TeamSettings(postgres)), IClassFixture<PostgresFixture>
+{
 }

@@ -220,21 +220,10 @@ public sealed class TrainerProcessTests(PostgresFixture postgres, ITestOutputHel
         {
             SyntheticData.WriteMnistLike(_data.Path, train: 2500, test: 100);
         }
-        var trainer = StartTrainer(database, name, _data.Path);
+        var trainer = ServerProcess.Trainer(database, name, _data.Path);
         _trainers.Add(trainer);
         return trainer;
     }
-
-    /// <summary>A trainer process on the team database, with a 2 s lease renewed every 0.4 s.</summary>
-    internal static ServerProcess StartTrainer(string database, string name, string dataFolder) => new(name, ["trainer"], new()
-    {
-        ["Team__Postgres"] = database,
-        ["Team__TrainerName"] = name,
-        ["Team__LeaseSeconds"] = "2",
-        ["Team__RenewSeconds"] = "0.4",
-        ["Team__PollSeconds"] = "0.2",
-        ["Data__Folder"] = dataFolder,
-    });
 
     private void WaitFor(Func<bool> condition, string what)
     {
@@ -285,7 +274,7 @@ public sealed class TeamFrontEndTests(PostgresFixture postgres, ITestOutputHelpe
         Assert.Equal((RunStatus.Queued, 1), (run.Status, run.QueuePosition));
         Assert.Equal("waiting for a trainer host (none is running)", run.Waiting);
 
-        using var trainer = TrainerProcessTests.StartTrainer(database, "t1", data.Path);
+        using var trainer = ServerProcess.Trainer(database, "t1", data.Path);
         var done = await completed.Task.WaitAsync(TimeSpan.FromMinutes(3));
         output.WriteLine($"epochs seen on B: {string.Join(", ", epochs)}");
         Assert.Equal(run.Id, done.Id);
@@ -426,8 +415,8 @@ public sealed class TeamQueueTests(PostgresFixture postgres, ITestOutputHelper o
         var queued = (await clientB.GetFromJsonAsync<List<RunRecord>>("/api/runs", RunsApiTests.Json))!;
         Assert.Equal(Enumerable.Range(1, 20), queued.Select(r => r.QueuePosition!.Value).Order());
 
-        using var t1 = TrainerProcessTests.StartTrainer(database, "t1", data.Path);
-        using var t2 = TrainerProcessTests.StartTrainer(database, "t2", data.Path);
+        using var t1 = ServerProcess.Trainer(database, "t1", data.Path);
+        using var t2 = ServerProcess.Trainer(database, "t2", data.Path);
         using var store = new TeamStore(database);
         await Until(() => store.Trainers().Count == 2, "both trainers to register", t1, t2);
         // Neither trainer has a GPU: a cuda run says so, and Stop removes it from the queue.

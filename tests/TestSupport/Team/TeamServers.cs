@@ -114,6 +114,17 @@ public sealed class ServerProcess : IDisposable
         Name = name;
     }
 
+    /// <summary>A trainer process on the team database, with a 2 s lease renewed every 0.4 s.</summary>
+    public static ServerProcess Trainer(string database, string name, string dataFolder) => new(name, ["trainer"], new()
+    {
+        ["Team__Postgres"] = database,
+        ["Team__TrainerName"] = name,
+        ["Team__LeaseSeconds"] = "2",
+        ["Team__RenewSeconds"] = "0.4",
+        ["Team__PollSeconds"] = "0.2",
+        ["Data__Folder"] = dataFolder,
+    });
+
     public string Name { get; }
 
     public string Output

@@ -9,7 +9,7 @@ public static class RunWaiting
 {
     public static async Task<RunRecord> WaitForRun(this WebApplicationFactory<Program> factory, int id, Func<RunRecord, bool> done)
     {
-        var runs = factory.Services.GetRequiredService<Dashboard.Server.Runs.RunService>();
+        var runs = factory.Services.GetRequiredService<Dashboard.Server.Runs.IRunControl>();
         var finished = new TaskCompletionSource<RunRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
         void Changed(RunRecord run)
         {
