@@ -53,5 +53,11 @@ public static class TrainerCommand
             error.WriteLine($"error: trainer: the team database cannot be reached: {e.Message}");
             return 1;
         }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.InsufficientPrivilege)
+        {
+            error.WriteLine($"error: trainer: this login may not do what a trainer does ({e.MessageText}); start a web front-end first, " +
+                "which creates the tables and grants them to Team__TrainerRole (README, team mode).");
+            return 1;
+        }
     }
 }

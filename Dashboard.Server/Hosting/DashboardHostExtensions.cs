@@ -114,7 +114,7 @@ public static class DashboardHostExtensions
     {
         services.AddSingleton(team);
         services.AddSingleton(_ => new TeamStore(team.Postgres ?? throw new InvalidOperationException(
-            "Team__Role is web but Team__Postgres (the team database's connection string) is not set.")));
+            "Team__Role is web but Team__Postgres (the team database's connection string) is not set."), team.TrainerRole));
         services.AddSingleton<ISampleStore, TeamSampleStore>();
         if (!string.IsNullOrWhiteSpace(team.Redis))
         {

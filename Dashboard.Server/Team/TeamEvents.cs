@@ -118,17 +118,19 @@ public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listen
     {
         // A takeover redoes the epochs after the last checkpoint: only epochs past the last one told are new.
         var told = _lastEpoch.GetValueOrDefault(now.Id);
+        // A run that ended since the last look is told its start and epochs as they were then: running.
+        var during = now.IsActive ? now : now with { Status = RunStatus.Running, FinishedAt = null, Test = null, Error = null };
         if (before is null && now.Status == RunStatus.Queued)
         {
             RunListeners.Notify(_listeners, l => l.OnQueued(now), logger);
         }
         if (now.Status != RunStatus.Queued && now.Started is not null && (before is null || before.Status == RunStatus.Queued || before.Started is null))
         {
-            RunListeners.Notify(_listeners, l => l.OnStarted(now with { Epochs = [.. now.Epochs.Where(e => e.Epoch <= told)] }), logger);
+            RunListeners.Notify(_listeners, l => l.OnStarted(during with { Epochs = [.. now.Epochs.Where(e => e.Epoch <= told)] }), logger);
         }
         foreach (var epoch in now.Epochs.Where(e => e.Epoch > told))
         {
-            var upTo = now with { Epochs = [.. now.Epochs.Where(e => e.Epoch <= epoch.Epoch)] };
+            var upTo = during with { Epochs = [.. now.Epochs.Where(e => e.Epoch <= epoch.Epoch)] };
             RunListeners.Notify(_listeners, l => l.OnEpoch(upTo, epoch), logger);
         }
         if (!now.IsActive && (before is null || before.IsActive))

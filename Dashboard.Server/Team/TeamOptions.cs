@@ -36,6 +36,13 @@ public sealed class TeamOptions
     /// <summary>A run lost this many times (its trainer died each time) stays lost instead of being queued again.</summary>
     public int MaxLosses { get; set; } = 3;
 
+    /// <summary>
+    /// The PostgreSQL login role trainer hosts connect as, when it is not the front-ends' own: a web front-end grants it
+    /// what a trainer reads and writes (runs, epochs, files, trainers; samples read-only) and nothing else, the Data
+    /// Protection keys least of all. Nothing is granted when no such role exists.
+    /// </summary>
+    public string TrainerRole { get; set; } = "dashboard_trainer";
+
     /// <summary>This trainer's name in the trainers table (default: host name and process id).</summary>
     public string? TrainerName { get; set; }
 

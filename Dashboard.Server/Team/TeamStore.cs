@@ -45,7 +45,9 @@ public sealed class TeamStore : IDisposable
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly NpgsqlDataSource _source;
 
-    public TeamStore(string connectionString)
+    /// <param name="trainerRole">A web front-end's: the PostgreSQL login role of trainer hosts, granted exactly what a
+    /// trainer does (README "Team mode", Team__TrainerRole) when it exists; null for a trainer.</param>
+    public TeamStore(string connectionString, string? trainerRole = null)
     {
         _source = NpgsqlDataSource.Create(connectionString);
         using var connection = _source.OpenConnection();
@@ -53,14 +55,19 @@ public sealed class TeamStore : IDisposable
         // Hosts starting together create the schema once; a host whose login may not create tables (a trainer's
         // role, README "Team mode") finds it made.
         Execute(connection, transaction, "SELECT pg_advisory_xact_lock(7301)");
-        using (var made = new NpgsqlCommand("SELECT to_regclass('samples') IS NOT NULL", connection, transaction))
+        using var made = new NpgsqlCommand("SELECT to_regclass('samples') IS NOT NULL", connection, transaction);
+        if (!(bool)made.ExecuteScalar()!)
         {
-            if ((bool)made.ExecuteScalar()!)
-            {
-                transaction.Commit();
-                return;
-            }
+            CreateSchema(connection, transaction);
         }
+        if (trainerRole is not null)
+        {
+            GrantTrainer(connection, transaction, trainerRole);
+        }
+        transaction.Commit();
+    }
+
+    private static void CreateSchema(NpgsqlConnection connection, NpgsqlTransaction transaction) =>
         Execute(connection, transaction, """
             CREATE TABLE IF NOT EXISTS runs (
                 id serial PRIMARY KEY,
@@ -119,7 +126,22 @@ public sealed class TeamStore : IDisposable
                 created_at timestamptz NOT NULL);
             CREATE INDEX IF NOT EXISTS samples_dataset ON samples (dataset, id);
             """);
-        transaction.Commit();
+
+    // What a trainer reads and writes, and no more: not the Data Protection keys (it could forge an operator's
+    // cookie), not new runs, not samples beyond reading them.
+    private static void GrantTrainer(NpgsqlConnection connection, NpgsqlTransaction transaction, string role)
+    {
+        using var find = new NpgsqlCommand("SELECT quote_ident(rolname) FROM pg_roles WHERE rolname = $1", connection, transaction);
+        find.Parameters.AddWithValue(role);
+        if (find.ExecuteScalar() is string quoted)
+        {
+            Execute(connection, transaction, $"""
+                GRANT SELECT, UPDATE ON runs TO {quoted};
+                GRANT SELECT, INSERT, UPDATE, DELETE ON epochs, run_files TO {quoted};
+                GRANT SELECT, INSERT, UPDATE ON trainers TO {quoted};
+                GRANT SELECT ON samples TO {quoted};
+                """);
+        }
     }
 
     /// <summary>Which trainers may take a run: those with CUDA for a cuda run, any for the rest.</summary>

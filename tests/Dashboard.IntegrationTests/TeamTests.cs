@@ -507,6 +507,72 @@ public sealed class TeamOutageTests(PostgresFixture postgres, ITestOutputHelper 
     }
 }
 
+/// <summary>Trainers log in as a role of their own that may do a trainer's work and no more; no credential is ever shown or logged.</summary>
+public sealed class TeamSecurityTests(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>
+{
+    [Fact]
+    public async Task A_trainer_with_its_own_role_trains_a_run_but_may_not_read_the_key_ring_or_queue_or_delete_and_no_password_is_shown_or_logged()
+    {
+        var secret = "pw-" + Guid.NewGuid().ToString("N");
+        var database = postgres.NewDatabase();
+        using (var admin = new NpgsqlConnection(postgres.Server))
+        {
+            admin.Open();
+            using var role = new NpgsqlCommand("DO $$ BEGIN CREATE ROLE dashboard_trainer LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$", admin);
+            role.ExecuteNonQuery();
+        }
+        // Trust authentication ignores these passwords; they stand for real ones that must never be shown.
+        var web = new NpgsqlConnectionStringBuilder(database) { Password = secret }.ConnectionString;
+        var trainerLogin = new NpgsqlConnectionStringBuilder(database) { Username = "dashboard_trainer", Password = secret }.ConnectionString;
+        using var data = new TempFolder();
+        using var runs = new TempFolder();
+        SyntheticData.WriteMnistLike(data.Path, train: 200, test: 50);
+        await using var frontEnd = new DashboardFactory(data.Path, runs.Path)
+        {
+            Settings = new() { ["Team:Role"] = "web", ["Team:Postgres"] = web, ["Team:WatchSeconds"] = "0.2" },
+        };
+        var client = frontEnd.CreateClient();
+        using var trainer = new ServerProcess("t", ["trainer"], new()
+        {
+            ["Team__Postgres"] = trainerLogin, ["Team__TrainerName"] = "t", ["Data__Folder"] = data.Path,
+        });
+
+        var run = await RunsApiTests.Create(client, RunsApiTests.Tiny(epochs: 2));
+        // The front-end tells its listeners the run's end with every epoch (it told an ended run with none before the epochs).
+        var done = await frontEnd.WaitFinished(run.Id);
+        Assert.True(done.Status == RunStatus.Completed, $"{done.Status}: {done.Error}\n{trainer.Output}");
+        Assert.Equal([1, 2], done.Epochs.Select(e => e.Epoch));
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync($"/api/runs/{run.Id}/predict", new { pixels = new double[784] })).StatusCode);
+
+        using var asTrainer = new NpgsqlConnection(trainerLogin);
+        asTrainer.Open();
+        foreach (var sql in new[]
+                 {
+                     "SELECT count(*) FROM data_protection_keys",
+                     "INSERT INTO runs (config, device, status) VALUES ('{}', 'any', 'Queued')",
+                     "DELETE FROM runs",
+                     "DELETE FROM samples",
+                     "DROP TABLE epochs",
+                 })
+        {
+            using var command = new NpgsqlCommand(sql, asTrainer);
+            var refused = Assert.Throws<PostgresException>(() => command.ExecuteNonQuery());
+            Assert.True(refused.SqlState is PostgresErrorCodes.InsufficientPrivilege, $"{sql}: {refused.MessageText}");
+        }
+
+        var shown = new List<string>();
+        foreach (var path in new[] { "/", $"/runs/{run.Id}", "/api/trainers", "/healthz", $"/api/runs/{run.Id}", "/api/devices", "/api/runs" })
+        {
+            var response = await client.GetAsync(path);
+            shown.Add($"{path} {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+        var said = string.Join("\n", shown.Concat(frontEnd.Logs).Append(trainer.Output));
+        output.WriteLine($"{shown.Count} answers, {frontEnd.Logs.Count} log lines and {trainer.Output.Length} characters of trainer output checked");
+        Assert.DoesNotContain(secret, said);
+        Assert.DoesNotContain("Password=", said, StringComparison.OrdinalIgnoreCase);
+    }
+}
+
 /// <summary>Two web front-ends (A and B) over a new database of the team's PostgreSQL, with tiny MNIST-shaped data; B optionally on a real port (for SignalR clients).</summary>
 internal sealed class FrontEnds : IAsyncDisposable
 {
