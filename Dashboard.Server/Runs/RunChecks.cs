@@ -8,11 +8,19 @@ namespace Dashboard.Server.Runs;
 public static class RunChecks
 {
     /// <summary>
-    /// Problems keyed by field name: the configuration, the dataset's files, the device (resolved with
-    /// <paramref name="resolveDevice"/> where this host trains; a team front-end only checks its form),
-    /// the batch against the training split, and the run to fine-tune from.
+    /// The run's plan, made once here and passed down to the queue and the trainer; or, when it cannot train, the
+    /// problems keyed by field name: the configuration, the dataset's files, the device (resolved with
+    /// <paramref name="resolveDevice"/> where this host trains; a team front-end only checks its form), the batch
+    /// against the training split, and the run to fine-tune from.
     /// </summary>
-    public static Dictionary<string, string[]> Problems(RunConfig config, DatasetCatalog datasets, DatasetExplorer explorer, IRunControl runs,
+    public static (RunPlan? Plan, Dictionary<string, string[]> Errors) Plan(RunConfig config, DatasetCatalog datasets, DatasetExplorer explorer,
+        IRunControl runs, Func<string, string>? resolveDevice)
+    {
+        var errors = Problems(config, datasets, explorer, runs, resolveDevice);
+        return (errors.Count > 0 ? null : new RunPlan(config, RunValidation.ResolveLayers(config)!), errors);
+    }
+
+    private static Dictionary<string, string[]> Problems(RunConfig config, DatasetCatalog datasets, DatasetExplorer explorer, IRunControl runs,
         Func<string, string>? resolveDevice)
     {
         var errors = RunValidation.Validate(config, datasets).ToDictionary(e => e.Key, e => e.Value);

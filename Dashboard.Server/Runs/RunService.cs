@@ -16,8 +16,8 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
 
     public StartRunResult Start(RunConfig config)
     {
-        var errors = RunChecks.Problems(config, datasets, explorer, this, TorchRuntime.ResolveDevice);
-        if (errors.Count > 0)
+        var (plan, errors) = RunChecks.Plan(config, datasets, explorer, this, TorchRuntime.ResolveDevice);
+        if (plan is null)
         {
             return new StartRunResult(null, errors);
         }
@@ -25,7 +25,7 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
         lock (_arrival)
         {
             var created = store.Create(config, DateTimeOffset.UtcNow);
-            return new StartRunResult(queue.Enqueue(created), errors);
+            return new StartRunResult(queue.Enqueue(created, plan), errors);
         }
     }
 
@@ -45,6 +45,8 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
             {
                 return new ResumeRunResult(null, missing.Problem);
             }
+            // The stored configuration passed its checks when the run was created; this host resolves it again into a plan.
+            var plan = new RunPlan(run.Config, RunValidation.ResolveLayers(run.Config)!);
             var checkpoint = options.CheckpointPath(id);
             var saved = File.Exists(checkpoint) ? Checkpoint.ReadCard(checkpoint)?.Epochs ?? 0 : 0;
             var keep = Math.Min(saved, run.Epochs.Count);
@@ -59,7 +61,7 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
                 StartedAt = null, FinishedAt = null, HasCheckpoint = false,
             };
             store.Update(queued);
-            return new ResumeRunResult(queue.Enqueue(queued), null);
+            return new ResumeRunResult(queue.Enqueue(queued, plan), null);
         }
     }
 

@@ -21,8 +21,8 @@ public sealed class TeamRunService(TeamStore store, TrainerDirectory trainers, D
     public StartRunResult Start(RunConfig config)
     {
         // The device is checked by its form only: the trainers, not this host, have the GPUs.
-        var errors = RunChecks.Problems(config, datasets, explorer, this, resolveDevice: null);
-        return errors.Count > 0 ? new StartRunResult(null, errors) : new StartRunResult(Get(store.Enqueue(config).Id), errors);
+        var (plan, errors) = RunChecks.Plan(config, datasets, explorer, this, resolveDevice: null);
+        return plan is null ? new StartRunResult(null, errors) : new StartRunResult(Get(store.Enqueue(plan).Id), errors);
     }
 
     public StopRunResult Stop(int id) =>

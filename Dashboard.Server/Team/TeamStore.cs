@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Dashboard.Server.Training;
+using Dashboard.Shared.Networks;
 using Dashboard.Shared.Platform;
 using Dashboard.Shared.Runs;
 using Npgsql;
@@ -6,8 +8,11 @@ using NpgsqlTypes;
 
 namespace Dashboard.Server.Team;
 
-/// <summary>A run a trainer holds: every write it makes carries <see cref="Attempt"/> as its fencing token.</summary>
-public sealed record RunClaim(RunRecord Run, int Attempt, int CheckpointEpochs);
+/// <summary>
+/// A run a trainer holds, with the plan made when it was created: every write it makes carries <see cref="Attempt"/>
+/// as its fencing token.
+/// </summary>
+public sealed record RunClaim(RunRecord Run, RunPlan Plan, int Attempt, int CheckpointEpochs);
 
 /// <summary>What a lease renewal found.</summary>
 public enum LeaseState
@@ -39,9 +44,6 @@ public sealed class LeaseLostException(int runId, int attempt)
 /// </summary>
 public sealed class TeamStore : IDisposable
 {
-    /// <summary>The device requirement of a run that any trainer can take.</summary>
-    public const string AnyDevice = "any";
-
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly NpgsqlDataSource _source;
 
@@ -74,6 +76,7 @@ public sealed class TeamStore : IDisposable
                 created_at timestamptz NOT NULL DEFAULT now(),
                 queued_at timestamptz NOT NULL DEFAULT now(),
                 config jsonb NOT NULL,
+                layers jsonb NOT NULL,
                 device text NOT NULL,
                 status text NOT NULL,
                 started_at timestamptz,
@@ -144,19 +147,16 @@ public sealed class TeamStore : IDisposable
         }
     }
 
-    /// <summary>Which trainers may take a run: those with CUDA for a cuda run, any for the rest.</summary>
-    public static string DeviceRequirement(RunConfig config) =>
-        config.Device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? "cuda" : AnyDevice;
-
-    /// <summary>Stores a new run at the end of the queue.</summary>
-    public RunRecord Enqueue(RunConfig config)
+    /// <summary>Stores a new run, with its plan, at the end of the queue.</summary>
+    public RunRecord Enqueue(RunPlan plan)
     {
-        using var command = _source.CreateCommand("INSERT INTO runs (config, device, status) VALUES ($1, $2, 'Queued') RETURNING id, created_at");
-        command.Parameters.Add(JsonParameter(config));
-        command.Parameters.AddWithValue(DeviceRequirement(config));
+        using var command = _source.CreateCommand("INSERT INTO runs (config, layers, device, status) VALUES ($1, $2, $3, 'Queued') RETURNING id, created_at");
+        command.Parameters.Add(JsonParameter(plan.Config));
+        command.Parameters.Add(JsonParameter(plan.Layers));
+        command.Parameters.AddWithValue(plan.DeviceRequirement);
         using var row = command.ExecuteReader();
         row.Read();
-        return new RunRecord { Id = row.GetInt32(0), Config = config, CreatedAt = row.GetFieldValue<DateTimeOffset>(1) };
+        return new RunRecord { Id = row.GetInt32(0), Config = plan.Config, CreatedAt = row.GetFieldValue<DateTimeOffset>(1) };
     }
 
     /// <summary>
@@ -173,26 +173,28 @@ public sealed class TeamStore : IDisposable
             FROM (SELECT id FROM runs WHERE status = 'Queued' AND device = ANY($2) ORDER BY queued_at, id
                   FOR UPDATE SKIP LOCKED LIMIT 1) next
             WHERE r.id = next.id
-            RETURNING r.id, r.attempt, r.checkpoint_epochs
+            RETURNING r.id, r.attempt, r.checkpoint_epochs, r.layers
             """, connection, transaction);
         claim.Parameters.AddWithValue(trainer);
         claim.Parameters.AddWithValue(requirements.ToArray());
         claim.Parameters.AddWithValue(lease);
         int id, attempt, checkpointEpochs;
+        List<LayerSpec> layers;
         using (var row = claim.ExecuteReader())
         {
             if (!row.Read())
             {
                 return null;
             }
-            (id, attempt, checkpointEpochs) = (row.GetInt32(0), row.GetInt32(1), row.GetInt32(2));
+            (id, attempt, checkpointEpochs, layers) = (row.GetInt32(0), row.GetInt32(1), row.GetInt32(2), Read<List<LayerSpec>>(row, 3)!);
         }
         using var drop = new NpgsqlCommand("DELETE FROM epochs WHERE run_id = $1 AND epoch > $2", connection, transaction);
         drop.Parameters.AddWithValue(id);
         drop.Parameters.AddWithValue(checkpointEpochs);
         drop.ExecuteNonQuery();
         transaction.Commit();
-        return new RunClaim(Get(id)!, attempt, checkpointEpochs);
+        var run = Get(id)!;
+        return new RunClaim(run, new RunPlan(run.Config, layers), attempt, checkpointEpochs);
     }
 
     /// <summary>Extends a held lease; tells the holder when it has lost the run or the run should stop.</summary>

@@ -1,3 +1,4 @@
+using Dashboard.Server.Training;
 using Dashboard.Shared.Platform;
 using Dashboard.Shared.Runs;
 
@@ -31,7 +32,7 @@ public sealed class TrainerDirectory(TeamStore? store, TeamOptions options) : IT
         return [.. runs.Select(r => r.Status != RunStatus.Queued ? r : r with
         {
             Waiting = live.Count == 0 ? "waiting for a trainer host (none is running)"
-                : TeamStore.DeviceRequirement(r.Config) == "cuda" && !live.Any(t => t.Devices.Contains("cuda")) ? "waiting for a trainer with cuda"
+                : RunPlan.RequirementOf(r.Config) == "cuda" && !live.Any(t => t.Devices.Contains("cuda")) ? "waiting for a trainer with cuda"
                 : null,
         })];
     }

@@ -17,7 +17,7 @@ public sealed class TrainerHost(TeamStore store, Trainer trainer, TeamOptions op
     public string Name { get; } = options.TrainerName ?? $"{Environment.MachineName}-{Environment.ProcessId}";
 
     /// <summary>The device requirements this host can meet: any run, and cuda runs where it has a GPU.</summary>
-    public IReadOnlyList<string> Requirements { get; } = TorchRuntime.CudaDeviceCount > 0 ? [TeamStore.AnyDevice, "cuda"] : [TeamStore.AnyDevice];
+    public IReadOnlyList<string> Requirements { get; } = TorchRuntime.CudaDeviceCount > 0 ? [RunPlan.AnyDevice, "cuda"] : [RunPlan.AnyDevice];
 
     private string WorkFolder => options.WorkFolder ?? Path.Combine(Path.GetTempPath(), $"dashboard-trainer-{Name}");
 
@@ -84,7 +84,9 @@ public sealed class TrainerHost(TeamStore store, Trainer trainer, TeamOptions op
                 writer.Download(from, start);
                 initial = Path.Combine(start, ClaimWriter.WeightsFile);
             }
-            var result = trainer.Run(run.Config, writer, new RunFiles(Path.Combine(folder, ClaimWriter.WeightsFile), initial, Resume: true), lease.Token);
+            // Placement is this host's: the plan says what to train, this host which of its devices trains it.
+            var result = trainer.Run(claim.Plan, TorchRuntime.ResolveDevice(claim.Plan.Config.Device), writer,
+                new RunFiles(Path.Combine(folder, ClaimWriter.WeightsFile), initial, Resume: true), lease.Token);
             writer.Upload(run.Config.Epochs);
             writer.Persist(() => store.Finish(claim, RunStatus.Completed, result.Test, null));
             logger.LogInformation("Run {RunId} completed: test accuracy {Accuracy:P2}", run.Id, result.Test.Accuracy);

@@ -25,9 +25,10 @@ public sealed class RunQueue : IHostedService, IDisposable
     private readonly Dictionary<string, DeviceWorker> _workers = [];
     private readonly CancellationTokenSource _shutdown = new();
 
-    private sealed class ActiveRun(RunRecord record, string device)
+    private sealed class ActiveRun(RunRecord record, RunPlan plan, string device)
     {
         public RunRecord Record { get; set; } = record;
+        public RunPlan Plan { get; } = plan;
         public string Device { get; } = device;
         public CancellationTokenSource Cancellation { get; } = new();
     }
@@ -47,14 +48,14 @@ public sealed class RunQueue : IHostedService, IDisposable
         _logger = logger;
     }
 
-    /// <summary>Queues a stored run on its device (resolved now, so a bad device fails at once).</summary>
-    public RunRecord Enqueue(RunRecord run)
+    /// <summary>Queues a stored run and its plan on its device (resolved now: this host's placement).</summary>
+    public RunRecord Enqueue(RunRecord run, RunPlan plan)
     {
-        var device = TorchRuntime.ResolveDevice(run.Config.Device);
+        var device = TorchRuntime.ResolveDevice(plan.Config.Device);
         RunRecord queued;
         lock (_gate)
         {
-            var active = new ActiveRun(run, device);
+            var active = new ActiveRun(run, plan, device);
             _active[run.Id] = active;
             if (!_workers.TryGetValue(device, out var worker))
             {
@@ -151,7 +152,7 @@ public sealed class RunQueue : IHostedService, IDisposable
         RunRecord finished;
         try
         {
-            var result = _trainer.Run(run.Record.Config, observer, files, run.Cancellation.Token);
+            var result = _trainer.Run(run.Plan, run.Device, observer, files, run.Cancellation.Token);
             finished = Update(run, r => r with { Status = RunStatus.Completed, Test = result.Test, HasCheckpoint = true });
         }
         catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)

@@ -47,20 +47,20 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
     private const double CallSeconds = 0.03;
     private const int MaxBatchesPerCall = 256;
 
+    /// <remarks>For the command line, the bench and tests: plans the configuration (RunConfigException when it is invalid)
+    /// and trains it on the device it names. The dashboard's runs were planned when they were created.</remarks>
+    public RunResult Run(RunConfig config, ITrainingObserver observer, RunFiles? files = null, CancellationToken cancellation = default) =>
+        Run(RunPlan.Make(config, datasets), TorchRuntime.ResolveDevice(config.Device), observer, files, cancellation);
+
     /// <summary>
-    /// Trains one run to completion on the calling thread. Cancellation is checked between
-    /// batches (OperationCanceledException); completed epochs have been reported by then.
+    /// Trains a planned run on <paramref name="device"/> (resolved by the host that took it) to completion on the calling
+    /// thread. Cancellation is checked between batches (OperationCanceledException); completed epochs have been reported by then.
     /// </summary>
-    public RunResult Run(RunConfig config, ITrainingObserver observer, RunFiles? files = null, CancellationToken cancellation = default)
+    public RunResult Run(RunPlan plan, string device, ITrainingObserver observer, RunFiles? files = null, CancellationToken cancellation = default)
     {
-        var errors = RunValidation.Validate(config, datasets);
-        if (errors.Count > 0)
-        {
-            throw new RunConfigException(errors);
-        }
+        var (config, layers) = (plan.Config, plan.Layers);
         var info = datasets.Find(config.Dataset)!;
-        var layers = RunValidation.ResolveLayers(config)!;
-        var device = TorchRuntime.ResolveDevice(config.Device);
+        // Whether this device can train the precision is the host's fact (a trainer's CPU may lack native bf16).
         if (RunValidation.PrecisionProblem(config.Precision, device, TorchRuntime.Bf16Native) is { } precisionProblem)
         {
             throw new RunConfigException(new Dictionary<string, string[]> { ["precision"] = [precisionProblem] });

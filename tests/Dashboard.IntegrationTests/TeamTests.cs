@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using Dashboard.Server.Team;
+using Dashboard.Server.Training;
 using Dashboard.Shared.Runs;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,6 +11,12 @@ using Npgsql;
 using Xunit.Abstractions;
 
 namespace Dashboard.IntegrationTests;
+
+/// <summary>A configuration's plan, as a front-end makes it when a run is created.</summary>
+internal static class Plans
+{
+    public static RunPlan Of(RunConfig config) => new(config, RunValidation.ResolveLayers(config)!);
+}
 
 public sealed class TeamStoreTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
@@ -20,13 +27,13 @@ public sealed class TeamStoreTests(PostgresFixture postgres) : IClassFixture<Pos
     public void Twenty_queued_runs_claimed_by_four_concurrent_trainers_are_each_taken_exactly_once_in_arrival_order_per_trainer()
     {
         using var store = new TeamStore(postgres.NewDatabase());
-        var ids = Enumerable.Range(0, 20).Select(_ => store.Enqueue(Cpu).Id).ToList();
+        var ids = Enumerable.Range(0, 20).Select(_ => store.Enqueue(Plans.Of(Cpu)).Id).ToList();
         // Each trainer's claims in the order it made them.
         var taken = new List<int>[4];
         Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, t =>
         {
             taken[t] = [];
-            while (store.Claim($"trainer-{t}", [TeamStore.AnyDevice], Lease) is { } claim)
+            while (store.Claim($"trainer-{t}", [RunPlan.AnyDevice], Lease) is { } claim)
             {
                 taken[t].Add(claim.Run.Id);
             }
@@ -42,20 +49,20 @@ public sealed class TeamStoreTests(PostgresFixture postgres) : IClassFixture<Pos
     public void A_cuda_run_is_taken_only_by_a_trainer_with_cuda()
     {
         using var store = new TeamStore(postgres.NewDatabase());
-        var gpu = store.Enqueue(Cpu with { Device = "cuda" });
-        var cpu = store.Enqueue(Cpu);
+        var gpu = store.Enqueue(Plans.Of(Cpu with { Device = "cuda" }));
+        var cpu = store.Enqueue(Plans.Of(Cpu));
 
-        Assert.Equal(cpu.Id, store.Claim("cpu-host", [TeamStore.AnyDevice], Lease)!.Run.Id);
-        Assert.Null(store.Claim("cpu-host", [TeamStore.AnyDevice], Lease));
-        Assert.Equal(gpu.Id, store.Claim("gpu-host", [TeamStore.AnyDevice, "cuda"], Lease)!.Run.Id);
+        Assert.Equal(cpu.Id, store.Claim("cpu-host", [RunPlan.AnyDevice], Lease)!.Run.Id);
+        Assert.Null(store.Claim("cpu-host", [RunPlan.AnyDevice], Lease));
+        Assert.Equal(gpu.Id, store.Claim("gpu-host", [RunPlan.AnyDevice, "cuda"], Lease)!.Run.Id);
     }
 
     [Fact]
     public void After_a_lease_expires_and_another_trainer_takes_the_run_every_write_of_the_first_is_refused()
     {
         using var store = new TeamStore(postgres.NewDatabase());
-        var run = store.Enqueue(Cpu with { Epochs = 3 });
-        var first = store.Claim("a", [TeamStore.AnyDevice], TimeSpan.FromMilliseconds(300))!;
+        var run = store.Enqueue(Plans.Of(Cpu with { Epochs = 3 }));
+        var first = store.Claim("a", [RunPlan.AnyDevice], TimeSpan.FromMilliseconds(300))!;
         store.SaveEpoch(first, Epoch(1));
         store.SaveFiles(first, 1, [("model.pt", [1, 2, 3])]);
         store.SaveEpoch(first, Epoch(2)); // after the checkpoint: the next holder redoes it
@@ -63,7 +70,7 @@ public sealed class TeamStoreTests(PostgresFixture postgres) : IClassFixture<Pos
         // The lease runs out (nobody renews it); the first trainer to look puts the run back in the queue.
         var requeued = Eventually(() => store.RequeueExpired(maxLosses: 3));
         Assert.Equal([run.Id], requeued);
-        var second = store.Claim("b", [TeamStore.AnyDevice], Lease)!;
+        var second = store.Claim("b", [RunPlan.AnyDevice], Lease)!;
         Assert.Equal((run.Id, 2, 1), (second.Run.Id, second.Attempt, second.CheckpointEpochs));
         Assert.Equal([1], second.Run.Epochs.Select(e => e.Epoch)); // epoch 2 had no checkpoint: dropped
 
@@ -85,25 +92,25 @@ public sealed class TeamStoreTests(PostgresFixture postgres) : IClassFixture<Pos
     public void A_run_whose_trainers_keep_dying_becomes_lost_after_the_limit()
     {
         using var store = new TeamStore(postgres.NewDatabase());
-        var run = store.Enqueue(Cpu);
+        var run = store.Enqueue(Plans.Of(Cpu));
         for (var loss = 1; loss <= 2; loss++)
         {
-            store.Claim($"host-{loss}", [TeamStore.AnyDevice], TimeSpan.FromMilliseconds(200));
+            store.Claim($"host-{loss}", [RunPlan.AnyDevice], TimeSpan.FromMilliseconds(200));
             Assert.Equal([run.Id], Eventually(() => store.RequeueExpired(maxLosses: 2)));
         }
         var lost = store.Get(run.Id)!;
         Assert.Equal(RunStatus.Lost, lost.Status);
         Assert.Contains("stopped renewing its lease (attempt 2)", lost.Error);
-        Assert.Null(store.Claim("host-3", [TeamStore.AnyDevice], Lease));
+        Assert.Null(store.Claim("host-3", [RunPlan.AnyDevice], Lease));
     }
 
     [Fact]
     public void Stop_cancels_a_queued_run_at_once_and_reaches_a_running_one_through_its_next_renewal()
     {
         using var store = new TeamStore(postgres.NewDatabase());
-        var running = store.Enqueue(Cpu);
-        var queued = store.Enqueue(Cpu);
-        var claim = store.Claim("a", [TeamStore.AnyDevice], Lease)!;
+        var running = store.Enqueue(Plans.Of(Cpu));
+        var queued = store.Enqueue(Plans.Of(Cpu));
+        var claim = store.Claim("a", [RunPlan.AnyDevice], Lease)!;
 
         Assert.True(store.RequestStop(queued.Id));
         Assert.Equal(RunStatus.Cancelled, store.Get(queued.Id)!.Status);
@@ -117,16 +124,16 @@ public sealed class TeamStoreTests(PostgresFixture postgres) : IClassFixture<Pos
     public void A_trainer_registers_reports_its_run_and_is_asked_to_drain_until_it_starts_again()
     {
         using var store = new TeamStore(postgres.NewDatabase());
-        Assert.False(store.Heartbeat("gpu-1", [TeamStore.AnyDevice, "cuda"], "2.11.0", "idle", null, null, starting: true));
+        Assert.False(store.Heartbeat("gpu-1", [RunPlan.AnyDevice, "cuda"], "2.11.0", "idle", null, null, starting: true));
         Assert.True(store.RequestDrain("gpu-1"));
         Assert.False(store.RequestDrain("nobody"));
         var progress = new BatchProgress(1, 5, 10, 0.5, 0.8, 1000, 2);
-        Assert.True(store.Heartbeat("gpu-1", [TeamStore.AnyDevice, "cuda"], "2.11.0", "training", 7, progress));
+        Assert.True(store.Heartbeat("gpu-1", [RunPlan.AnyDevice, "cuda"], "2.11.0", "training", 7, progress));
 
         var trainer = Assert.Single(store.Trainers());
         Assert.Equal(("gpu-1", "training", 7, 5), (trainer.Name, trainer.State, trainer.RunId, trainer.Progress!.Batch));
         Assert.Equal(["any", "cuda"], trainer.Devices);
-        Assert.False(store.Heartbeat("gpu-1", [TeamStore.AnyDevice], "2.11.0", "idle", null, null, starting: true));
+        Assert.False(store.Heartbeat("gpu-1", [RunPlan.AnyDevice], "2.11.0", "idle", null, null, starting: true));
     }
 
     private static EpochMetrics Epoch(int epoch) => new(epoch, 1.0 / epoch, 0.5, null, null, 1, 100, 0.001, DateTimeOffset.UtcNow);
@@ -163,7 +170,7 @@ public sealed class TrainerProcessTests(PostgresFixture postgres, ITestOutputHel
         var database = postgres.NewDatabase();
         using var store = new TeamStore(database);
         var first = Start(database, "first");
-        var run = store.Enqueue(Config);
+        var run = store.Enqueue(Plans.Of(Config));
         WaitFor(() => store.Get(run.Id)!.Epochs.Count >= 2, "the first trainer to store two epochs");
         var second = Start(database, "second");
         WaitFor(() => store.Trainers().Any(t => t.Name == "second" && t.State == "idle"), "the second trainer to register");
@@ -191,7 +198,7 @@ public sealed class TrainerProcessTests(PostgresFixture postgres, ITestOutputHel
         var database = postgres.NewDatabase();
         using var store = new TeamStore(database);
         var paused = Start(database, "paused");
-        var run = store.Enqueue(Config with { Epochs = 8 });
+        var run = store.Enqueue(Plans.Of(Config with { Epochs = 8 }));
         WaitFor(() => store.Get(run.Id)!.Epochs.Count >= 1, "the first trainer to store an epoch");
         var other = Start(database, "other");
         WaitFor(() => store.Trainers().Any(t => t.Name == "other" && t.State == "idle"), "the second trainer to register");
