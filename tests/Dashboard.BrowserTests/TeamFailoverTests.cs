@@ -58,11 +58,13 @@ public sealed class TeamFailoverTests(BrowserFixture browser, ITestOutputHelper 
             var first = await FrontEnd(context);
             var killed = frontEnds.Single(f => f.Name == first);
             killed.Kill();
+            var sinceKill = System.Diagnostics.Stopwatch.StartNew();
             output.WriteLine($"killed {first} with the page on epoch rows {await page.GetByTestId("epoch-table").Locator("tbody tr").CountAsync()}");
 
             // Blazor's reconnect reaches the other front-end, which has no such circuit: the page reloads there.
             await Until(async () => Volatile.Read(ref loads) >= 2 && await FrontEnd(context) != first, "the page to reload from the other front-end", frontEnds, trainer);
             await Assertions.Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Running");
+            output.WriteLine($"kill -9 to the page showing the run again from {await FrontEnd(context)}: {sinceKill.Elapsed.TotalSeconds:F1} s");
             var shown = await page.GetByTestId("epoch-table").Locator("tbody tr").CountAsync();
             Assert.True(shown >= 1, "the reloaded page shows the run's stored epochs");
             // Live: the next epoch arrives on the new front-end's page, and Stop works from it.
