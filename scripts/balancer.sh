@@ -8,6 +8,7 @@
 # that stops answering is out after two checks, and a request for it (a reconnecting page) is sent to
 # another one at once (option redispatch), where the page reloads with the state from PostgreSQL.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/pidfile.sh"
 command=${1:?usage: balancer.sh start DIR PORT BACKEND_PORT... | stop DIR}
 dir=${2:?folder}
 case "$command" in
@@ -55,12 +56,7 @@ EOF
     echo "http://127.0.0.1:$port"
     ;;
   stop)
-    if [[ -s "$dir/haproxy.pid" ]]; then
-      pid="$(cat "$dir/haproxy.pid")"
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      rm -f "$dir/haproxy.pid"
-    fi
+    stop_pidfile "$dir/haproxy.pid"
     ;;
   *)
     echo "usage: balancer.sh start DIR PORT BACKEND_PORT... | stop DIR" >&2

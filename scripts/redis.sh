@@ -4,6 +4,7 @@
 #   scripts/redis.sh start DIR PORT   starts it and prints the StackExchange.Redis connection string
 #   scripts/redis.sh stop DIR         stops it
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/pidfile.sh"
 command=${1:?usage: redis.sh start DIR PORT | stop DIR}
 dir=${2:?folder}
 case "$command" in
@@ -16,12 +17,7 @@ case "$command" in
     echo "127.0.0.1:$port"
     ;;
   stop)
-    if [[ -s "$dir/redis.pid" ]]; then
-      pid="$(cat "$dir/redis.pid")"
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      rm -f "$dir/redis.pid"
-    fi
+    stop_pidfile "$dir/redis.pid"
     ;;
   *)
     echo "usage: redis.sh start DIR PORT | stop DIR" >&2
