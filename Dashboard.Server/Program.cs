@@ -11,6 +11,8 @@ switch (args)
         return FollowCommand.Run(args[1..]);
     case ["trainer", ..]:
         return TrainerCommand.Run(args[1..]);
+    case ["lr-find", ..]:
+        return LrFindCommand.Run(args[1..]);
 }
 
 var builder = WebApplication.CreateBuilder(args);

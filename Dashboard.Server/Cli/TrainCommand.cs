@@ -13,71 +13,34 @@ namespace Dashboard.Server.Cli;
 /// </summary>
 public static class TrainCommand
 {
-    private static readonly RunConfig Defaults = new();
-
     public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
     {
         output ??= Console.Out;
         error ??= Console.Error;
 
-        var recipe = new Option<string?>("--recipe") { Description = $"Start from a named recipe ({string.Join(", ", Recipes.Names)}); options given explicitly override its values." };
-        var dataset = new Option<string>("--dataset") { Description = "Dataset: mnist, fashion-mnist or cifar10.", DefaultValueFactory = _ => Defaults.Dataset };
-        var model = new Option<string>("--model") { Description = $"Preset network: {string.Join(", ", NetworkPresets.Names)}.", DefaultValueFactory = _ => Defaults.Model };
-        var optimizer = new Option<OptimizerKind>("--optimizer") { Description = "sgd or adam.", DefaultValueFactory = _ => Defaults.Optimizer };
-        var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => Defaults.LearningRate };
-        var schedule = new Option<LearningRateSchedule>("--schedule") { Description = "Learning-rate schedule: constant, onecycle (--lr is the peak) or cosine.", DefaultValueFactory = _ => Defaults.Schedule };
-        var momentum = new Option<double>("--momentum") { Description = "SGD momentum (ignored by Adam).", DefaultValueFactory = _ => Defaults.Momentum };
-        var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay.", DefaultValueFactory = _ => Defaults.WeightDecay };
-        var channelsLast = new Option<bool>("--channels-last") { Description = "Keep convolution weights and inputs channels-last (NHWC): faster for cnn-fast at large batches on CPU." };
-        var precision = new Option<Precision>("--precision") { Description = "Training precision: fp32, bf16 (a CPU with AVX512-BF16 or AMX, or CUDA) or fp16 (CUDA, with loss scaling); weights and checkpoints stay fp32.", DefaultValueFactory = _ => Defaults.Precision };
-        var batchSize = new Option<int>("--batch-size") { Description = "Images per training batch.", DefaultValueFactory = _ => Defaults.BatchSize };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training images.", DefaultValueFactory = _ => Defaults.Epochs };
-        var validation = new Option<double>("--validation-split") { Description = "Fraction of training images held out for validation (0 to 0.9).", DefaultValueFactory = _ => Defaults.ValidationFraction };
-        var seed = new Option<int>("--seed") { Description = "Seed for initialisation, split, shuffling and dropout; on CPU a seed reproduces a run exactly.", DefaultValueFactory = _ => Defaults.Seed };
-        var device = new Option<string>("--device") { Description = "auto (CUDA when available, else CPU), cpu, cuda or cuda:N.", DefaultValueFactory = _ => Defaults.Device };
+        var options = new RunConfigOptions();
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: the core count)." };
-        var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images (before the split)." };
-        var testLimit = new Option<int?>("--test-limit") { Description = "Evaluate on only the first N test images." };
         var data = new Option<string>("--data") { Description = "Data folder (default: $Data__Folder, else ./data).", DefaultValueFactory = _ => DataOptions.CommandLineDefault };
         var checkpoint = new Option<string?>("--output") { Description = "Where to save the checkpoint (.pt, with a .json model card and test-predictions.bin beside it). Default: runs/DATASET-MODEL-TIME.pt." };
         var init = new Option<string?>("--init") { Description = "Fine-tune: start from this checkpoint's weights (.pt of the same network) instead of random ones." };
 
         var command = new RootCommand("Train a network on a dataset without the web UI, with a progress bar, per-epoch metrics, a per-class table and a saved checkpoint.")
         {
-            recipe, dataset, model, optimizer, lr, schedule, momentum, weightDecay, channelsLast, precision, batchSize, epochs, validation, seed, device, threads,
-            trainLimit, testLimit, data, checkpoint, init,
+            threads, data, checkpoint, init,
         };
+        foreach (var option in options.All)
+        {
+            command.Options.Add(option);
+        }
 
         command.SetAction((parse, cancellation) =>
         {
-            var recipeName = parse.GetValue(recipe);
-            if (recipeName is not null && Recipes.Find(recipeName) is null)
+            var (config, problem) = options.Read(parse);
+            if (config is null)
             {
-                error.WriteLine($"error: recipe: unknown recipe '{recipeName}'. Recipes: {string.Join(", ", Recipes.Names)}.");
+                error.WriteLine($"error: {problem}");
                 return Task.FromResult(2);
             }
-            var basis = recipeName is null ? Defaults : Recipes.Find(recipeName)!.Config;
-            // A recipe's value unless the option was given on the command line.
-            T Pick<T>(Option<T> option, T fromRecipe) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option)! : fromRecipe;
-            var config = basis with
-            {
-                Dataset = Pick(dataset, basis.Dataset),
-                Model = Pick(model, basis.Model),
-                Optimizer = Pick(optimizer, basis.Optimizer),
-                LearningRate = Pick(lr, basis.LearningRate),
-                Schedule = Pick(schedule, basis.Schedule),
-                Momentum = Pick(momentum, basis.Momentum),
-                WeightDecay = Pick(weightDecay, basis.WeightDecay),
-                ChannelsLast = Pick(channelsLast, basis.ChannelsLast),
-                Precision = Pick(precision, basis.Precision),
-                BatchSize = Pick(batchSize, basis.BatchSize),
-                Epochs = Pick(epochs, basis.Epochs),
-                ValidationFraction = Pick(validation, basis.ValidationFraction),
-                Seed = Pick(seed, basis.Seed),
-                Device = Pick(device, basis.Device),
-                TrainLimit = Pick(trainLimit, basis.TrainLimit),
-                TestLimit = Pick(testLimit, basis.TestLimit),
-            };
             var path = parse.GetValue(checkpoint)
                 ?? Path.Combine("runs", $"{config.Dataset}-{config.Model}-{DateTime.Now:yyyyMMdd-HHmmss}.pt");
             var files = new RunFiles(path, parse.GetValue(init));

@@ -63,6 +63,8 @@ public static class DashboardHostExtensions
         services.AddScoped<IOperatorGate, OperatorGate>();
         services.AddScoped<IRunService, GuardedRunService>();
         services.AddScoped<ITrainerDirectory, GuardedTrainerDirectory>();
+        services.AddSingleton<LearningRateService>();
+        services.AddScoped<ILearningRateFinder, GuardedLearningRateFinder>();
         services.AddSingleton<PredictionService>();
         services.AddSingleton<IDigitClassifier>(sp => sp.GetRequiredService<PredictionService>());
         services.AddSingleton<RunInspector>();
@@ -164,6 +166,7 @@ public static class DashboardHostExtensions
         app.MapInspectApi();
         app.MapSamplesApi();
         app.MapTrainersApi();
+        app.MapLearningRateApi();
         app.MapOperatorLogin();
         app.MapDashboardHealthChecks();
         app.MapHub<TrainingHub>(TrainingHub.Path);

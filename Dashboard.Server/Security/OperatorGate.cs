@@ -97,3 +97,12 @@ public sealed class GuardedTrainerDirectory(Team.TrainerDirectory trainers, IOpe
 
     public bool Drain(string name) => gate.MayControl && trainers.Drain(name);
 }
+
+/// <summary>The learning-rate finder as the pages see it: a sweep passes the operator gate first (it takes the cores).</summary>
+public sealed class GuardedLearningRateFinder(Runs.LearningRateService finder, IOperatorGate gate) : ILearningRateFinder
+{
+    public Task<LrFindOutcome> FindAsync(LrFindRequest request, IProgress<double>? progress = null, CancellationToken cancellation = default) =>
+        gate.MayControl
+            ? finder.FindAsync(request, progress, cancellation)
+            : Task.FromResult(new LrFindOutcome(null, new Dictionary<string, string[]> { ["operator"] = [OperatorGate.Refusal] }));
+}

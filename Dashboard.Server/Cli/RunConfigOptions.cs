@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Dashboard.Server.Training;
+using Dashboard.Server.Training.Networks;
+using Dashboard.Shared.Runs;
+
+namespace Dashboard.Server.Cli;
+
+/// <summary>The options that make a run configuration, shared by the <c>train</c> and <c>lr-find</c> verbs.</summary>
+internal sealed class RunConfigOptions
+{
+    private static readonly RunConfig Defaults = new();
+
+    public Option<string?> Recipe { get; } = new("--recipe") { Description = $"Start from a named recipe ({string.Join(", ", Recipes.Names)}); options given explicitly override its values." };
+    public Option<string> Dataset { get; } = new("--dataset") { Description = "Dataset: mnist, fashion-mnist or cifar10.", DefaultValueFactory = _ => Defaults.Dataset };
+    public Option<string> Model { get; } = new("--model") { Description = $"Preset network: {string.Join(", ", NetworkPresets.Names)}.", DefaultValueFactory = _ => Defaults.Model };
+    public Option<OptimizerKind> Optimizer { get; } = new("--optimizer") { Description = "sgd or adam.", DefaultValueFactory = _ => Defaults.Optimizer };
+    public Option<double> Lr { get; } = new("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => Defaults.LearningRate };
+    public Option<LearningRateSchedule> Schedule { get; } = new("--schedule") { Description = "Learning-rate schedule: constant, onecycle (--lr is the peak) or cosine.", DefaultValueFactory = _ => Defaults.Schedule };
+    public Option<double> Momentum { get; } = new("--momentum") { Description = "SGD momentum (ignored by Adam).", DefaultValueFactory = _ => Defaults.Momentum };
+    public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "L2 weight decay.", DefaultValueFactory = _ => Defaults.WeightDecay };
+    public Option<bool> ChannelsLast { get; } = new("--channels-last") { Description = "Keep convolution weights and inputs channels-last (NHWC): faster for cnn-fast at large batches on CPU." };
+    public Option<Precision> Precision { get; } = new("--precision") { Description = "Training precision: fp32, bf16 (a CPU with AVX512-BF16 or AMX, or CUDA) or fp16 (CUDA, with loss scaling); weights and checkpoints stay fp32.", DefaultValueFactory = _ => Defaults.Precision };
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per training batch.", DefaultValueFactory = _ => Defaults.BatchSize };
+    public Option<int> Epochs { get; } = new("--epochs") { Description = "Passes over the training images.", DefaultValueFactory = _ => Defaults.Epochs };
+    public Option<double> Validation { get; } = new("--validation-split") { Description = "Fraction of training images held out for validation (0 to 0.9).", DefaultValueFactory = _ => Defaults.ValidationFraction };
+    public Option<int> Seed { get; } = new("--seed") { Description = "Seed for initialisation, split, shuffling and dropout; on CPU a seed reproduces a run exactly.", DefaultValueFactory = _ => Defaults.Seed };
+    public Option<string> Device { get; } = new("--device") { Description = "auto (CUDA when available, else CPU), cpu, cuda or cuda:N.", DefaultValueFactory = _ => Defaults.Device };
+    public Option<int?> TrainLimit { get; } = new("--train-limit") { Description = "Use only the first N training images (before the split)." };
+    public Option<int?> TestLimit { get; } = new("--test-limit") { Description = "Evaluate on only the first N test images." };
+
+    public IEnumerable<Option> All => [Recipe, Dataset, Model, Optimizer, Lr, Schedule, Momentum, WeightDecay, ChannelsLast, Precision, BatchSize, Epochs, Validation, Seed, Device, TrainLimit, TestLimit];
+
+    /// <summary>The configuration the command line asks for: a recipe's values unless an option was given; null and a message for an unknown recipe.</summary>
+    public (RunConfig? Config, string? Error) Read(ParseResult parse)
+    {
+        var recipeName = parse.GetValue(Recipe);
+        if (recipeName is not null && Recipes.Find(recipeName) is null)
+        {
+            return (null, $"recipe: unknown recipe '{recipeName}'. Recipes: {string.Join(", ", Recipes.Names)}.");
+        }
+        var basis = recipeName is null ? Defaults : Recipes.Find(recipeName)!.Config;
+        T Pick<T>(Option<T> option, T fromRecipe) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option)! : fromRecipe;
+        return (basis with
+        {
+            Dataset = Pick(Dataset, basis.Dataset),
+            Model = Pick(Model, basis.Model),
+            Optimizer = Pick(Optimizer, basis.Optimizer),
+            LearningRate = Pick(Lr, basis.LearningRate),
+            Schedule = Pick(Schedule, basis.Schedule),
+            Momentum = Pick(Momentum, basis.Momentum),
+            WeightDecay = Pick(WeightDecay, basis.WeightDecay),
+            ChannelsLast = Pick(ChannelsLast, basis.ChannelsLast),
+            Precision = Pick(Precision, basis.Precision),
+            BatchSize = Pick(BatchSize, basis.BatchSize),
+            Epochs = Pick(Epochs, basis.Epochs),
+            ValidationFraction = Pick(Validation, basis.ValidationFraction),
+            Seed = Pick(Seed, basis.Seed),
+            Device = Pick(Device, basis.Device),
+            TrainLimit = Pick(TrainLimit, basis.TrainLimit),
+            TestLimit = Pick(TestLimit, basis.TestLimit),
+        }, null);
+    }
+}
