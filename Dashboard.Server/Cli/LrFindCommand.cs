@@ -88,7 +88,9 @@ public static class LrFindCommand
             output.WriteLine($"{"suggestion",-14}{"rate",-10}{"over the seeds",-22}meaning");
             foreach (var s in result.Suggestions)
             {
-                output.WriteLine($"{s.Name,-14}{s.Rate,-10:0.0e+00}{$"{s.Low:0.0e+00} .. {s.High:0.0e+00}",-22}{s.Meaning}");
+                output.WriteLine(s.Rate is null
+                    ? $"{s.Name,-14}{"none",-10}{"",-22}the curves were too short to judge"
+                    : $"{s.Name,-14}{s.Rate,-10:0.0e+00}{$"{s.Low:0.0e+00} .. {s.High:0.0e+00}",-22}{s.Meaning}");
             }
             output.WriteLine($"took {result.Seconds:F1} s");
             if (curveFile is not null)

@@ -35,7 +35,7 @@ public sealed class LearningRateService(DatasetCatalog datasets, DatasetExplorer
             var device = TorchRuntime.ResolveDevice(plan.Config.Device);
             var initial = plan.Config.StartFrom is { } from ? runs.CheckpointFile(from) : null;
             var result = await Task.Run(() => new LearningRateFinder(datasets).Find(plan, device, request, initial, p => progress?.Report(p), cancellation), cancellation);
-            logger.LogInformation("Learning-rate sweep of {Model} on {Dataset}: valley {Valley:G3} in {Seconds:F1} s",
+            logger.LogInformation("Learning-rate sweep of {Model} on {Dataset}: valley {Valley} in {Seconds:F1} s",
                 plan.Config.Model, plan.Config.Dataset, result.Suggestions[0].Rate, result.Seconds);
             return new LrFindOutcome(result, errors);
         }

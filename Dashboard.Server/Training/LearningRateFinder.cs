@@ -121,7 +121,8 @@ public sealed class LearningRateFinder(DatasetCatalog datasets)
                 }
             }
             var (valley, steepest, minimumOverTen) = Suggest([.. rates], [.. smoothed]);
-            return new LrCurve(seed, [.. rates], [.. losses], [.. smoothed], stopped, valley, steepest, minimumOverTen);
+            static double? Known(double rate) => double.IsFinite(rate) ? rate : null;
+            return new LrCurve(seed, [.. rates], [.. losses], [.. smoothed], stopped, Known(valley), Known(steepest), Known(minimumOverTen));
         }
         finally
         {
@@ -185,11 +186,11 @@ public sealed class LearningRateFinder(DatasetCatalog datasets)
     /// <summary>Each suggestion's median over the seeds, with the lowest and highest.</summary>
     public static IReadOnlyList<LrSuggestion> Suggestions(IReadOnlyList<LrCurve> curves)
     {
-        LrSuggestion Of(string name, string meaning, Func<LrCurve, double> pick)
+        LrSuggestion Of(string name, string meaning, Func<LrCurve, double?> pick)
         {
-            var values = curves.Select(pick).Where(double.IsFinite).Order().ToArray();
+            var values = curves.Select(pick).OfType<double>().Order().ToArray();
             return values.Length == 0
-                ? new LrSuggestion(name, meaning, double.NaN, double.NaN, double.NaN)
+                ? new LrSuggestion(name, meaning, null, null, null)
                 : new LrSuggestion(name, meaning, values[values.Length / 2], values[0], values[^1]);
         }
         return

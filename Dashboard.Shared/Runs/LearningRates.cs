@@ -25,13 +25,13 @@ public sealed record LrFindRequest
 
 /// <summary>
 /// One seed's sweep: the rate and loss of each batch, the loss smoothed (exponential average, beta 0.98, bias-corrected),
-/// why it stopped, and its three suggestions.
+/// why it stopped, and its three suggestions (null when the curve is too short to judge).
 /// </summary>
 public sealed record LrCurve(int Seed, double[] Rates, double[] Losses, double[] Smoothed, string Stopped,
-    double Valley, double Steepest, double MinimumOverTen);
+    double? Valley, double? Steepest, double? MinimumOverTen);
 
-/// <summary>A suggestion over the seeds: the median rate and the lowest and highest.</summary>
-public sealed record LrSuggestion(string Name, string Meaning, double Rate, double Low, double High);
+/// <summary>A suggestion over the seeds: the median rate and the lowest and highest (null when no seed gave one).</summary>
+public sealed record LrSuggestion(string Name, string Meaning, double? Rate, double? Low, double? High);
 
 public sealed record LrFindResult(IReadOnlyList<LrCurve> Curves, IReadOnlyList<LrSuggestion> Suggestions, double Seconds);
 

@@ -5,6 +5,27 @@ namespace Dashboard.BrowserTests;
 public class TrainPageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     [Fact]
+    public async Task Find_a_learning_rate_draws_each_seeds_curve_and_use_this_rate_fills_the_form()
+    {
+        await using var server = new RunningServer();
+        var page = await server.Open(browser.Browser, "/train?model=logreg&batchSize=4&optimizer=sgd&lr=0.05");
+
+        await page.GetByTestId("lr-find").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("lr-chart")).ToHaveAttributeAsync("data-curves", "3", new() { Timeout = 60_000 });
+        // Raw and smoothed loss per seed, drawn in the chart's shadow root.
+        await Assertions.Expect(page.GetByTestId("lr-chart").Locator("path.apexcharts-line")).ToHaveCountAsync(6);
+        var valley = await page.GetByTestId("lr-suggestions").Locator("tbody tr").First.Locator("td").Nth(1).TextContentAsync();
+
+        await page.GetByTestId("lr-use-valley").ClickAsync();
+        var field = page.GetByTestId("field-learningRate").Locator("input");
+        await Assertions.Expect(field).Not.ToHaveValueAsync("0.05");
+        // The table shows two significant digits, the field four.
+        var shown = double.Parse(valley!, System.Globalization.CultureInfo.InvariantCulture);
+        var filled = double.Parse(await field.InputValueAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Math.Abs(filled - shown) <= 0.05 * shown, $"table {valley}, field {filled}");
+    }
+
+    [Fact]
     public async Task A_run_started_from_the_train_page_opens_its_page_where_two_browsers_watch_its_epochs_live()
     {
         using var gate = new EpochGate(2);

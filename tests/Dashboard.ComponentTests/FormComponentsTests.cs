@@ -98,3 +98,48 @@ public sealed class FormComponentsTests : ComponentTestBase
         Assert.Contains("(3x32x32)", cut.FindAll("tbody tr")[1].TextContent);
     }
 }
+
+public class LrFinderPanelTests : ComponentTestBase
+{
+    private static LrFindResult Result() => new(
+        [new LrCurve(1, [1e-4, 1e-3, 1e-2], [2.3, 1.5, 3.0], [2.3, 2.0, 2.2], "the smoothed loss passed 4 times its best at 0.01", 1e-3, 5e-4, 1e-4)],
+        [
+            new LrSuggestion("valley", "two thirds down", 1e-3, 8e-4, 2e-3),
+            new LrSuggestion("steepest", "fastest fall", 5e-4, 5e-4, 5e-4),
+            new LrSuggestion("minimum / 10", "a tenth", null, null, null),
+        ], 2.5);
+
+    [Fact]
+    public void Suggestions_are_listed_with_their_spread_and_use_this_rate_raises_the_rate()
+    {
+        double? used = null;
+        var cut = Render<LrFinderPanel>(p => p.Add(c => c.Result, Result()).Add(c => c.MayControl, true).Add(c => c.Use, r => used = r));
+
+        var rows = cut.FindAll("[data-testid=lr-suggestions] tbody tr");
+        Assert.Equal(3, rows.Count);
+        Assert.Contains("1.0e-03", rows[0].TextContent);
+        Assert.Contains("8.0e-04 .. 2.0e-03", rows[0].TextContent);
+        Assert.Contains("none", rows[2].TextContent);
+        Assert.Empty(rows[2].QuerySelectorAll("button"));
+        cut.Find("[data-testid=lr-use-steepest]").Click();
+        Assert.Equal(5e-4, used);
+        Assert.Contains("seed 1: 3 batches, the smoothed loss passed 4 times", cut.Find("[data-testid=lr-stops]").TextContent);
+    }
+
+    [Fact]
+    public void While_a_sweep_runs_the_button_is_off_and_the_bar_shows_its_progress_and_a_viewer_cannot_start_one()
+    {
+        var found = 0;
+        var cut = Render<LrFinderPanel>(p => p.Add(c => c.Running, true).Add(c => c.Progress, 0.4).Add(c => c.MayControl, true).Add(c => c.Find, () => found++));
+        Assert.True(cut.Find("[data-testid=lr-find]").HasAttribute("disabled"));
+        Assert.Equal("40", cut.Find("[data-testid=lr-progress]").GetAttribute("aria-valuenow"));
+
+        cut = Render<LrFinderPanel>(p => p.Add(c => c.MayControl, false).Add(c => c.Errors, new Dictionary<string, string[]> { ["config.model"] = ["Unknown model."] }));
+        Assert.True(cut.Find("[data-testid=lr-find]").HasAttribute("disabled"));
+        Assert.Contains("config.model", cut.Find("[data-testid=lr-errors]").TextContent);
+
+        cut = Render<LrFinderPanel>(p => p.Add(c => c.MayControl, true).Add(c => c.Find, () => found++));
+        cut.Find("[data-testid=lr-find]").Click();
+        Assert.Equal(1, found);
+    }
+}

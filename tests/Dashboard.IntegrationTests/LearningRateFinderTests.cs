@@ -58,8 +58,9 @@ public sealed class LearningRateFinderTests() : ApiTestBase(train: 400, test: 50
         Assert.Equal(["valley", "steepest", "minimum / 10"], result.Suggestions.Select(s => s.Name));
         foreach (var s in result.Suggestions)
         {
-            Assert.InRange(s.Rate, s.Low, s.High);
-            Assert.InRange(s.Rate, 1e-7, 10);
+            Assert.NotNull(s.Rate);
+            Assert.InRange(s.Rate.Value, s.Low!.Value, s.High!.Value);
+            Assert.InRange(s.Rate.Value, 1e-7, 10);
         }
         // Too high a rate ends a sweep early: either the smoothed loss passed four times its best or the loss overflowed.
         Assert.All(result.Curves, c => Assert.True(c.Rates.Length == 40 || c.Stopped.Contains("4 times") || c.Stopped.Contains("NaN"), c.Stopped));
@@ -114,9 +115,9 @@ public sealed class LearningRateFinderOnMnistTests(Xunit.Abstractions.ITestOutpu
         var valley = found.Suggestions.Single(s => s.Name == "valley");
         output.WriteLine($"valley {valley.Rate:G3} ({valley.Low:G3} .. {valley.High:G3}) in {found.Seconds:F1} s; " +
             string.Join("; ", found.Curves.Select(c => $"seed {c.Seed}: {c.Rates.Length} batches, {c.Stopped}")));
-        Assert.InRange(valley.Rate, 3e-4, 3e-2);
+        Assert.InRange(valley.Rate!.Value, 3e-4, 3e-2);
 
-        var trained = new Trainer(catalog).Run(config with { LearningRate = valley.Rate }, new RecordingObserver());
+        var trained = new Trainer(catalog).Run(config with { LearningRate = valley.Rate.Value }, new RecordingObserver());
         output.WriteLine($"one epoch at {valley.Rate:G3}: test accuracy {trained.Test.Accuracy:P2}");
         Assert.True(trained.Test.Accuracy >= 0.98, $"test accuracy {trained.Test.Accuracy:P2}");
     }

@@ -31,6 +31,6 @@ public class LearningRateSuggestionTests
 
         var curves = new[] { 1e-3, 4e-3, 2e-3 }.Select((v, i) => new Dashboard.Shared.Runs.LrCurve(i, [], [], [], "", v, v, v)).ToList();
         var valley = LearningRateFinder.Suggestions(curves)[0];
-        Assert.Equal(("valley", 2e-3, 1e-3, 4e-3), (valley.Name, valley.Rate, valley.Low, valley.High));
+        Assert.Equal(("valley", (double?)2e-3, (double?)1e-3, (double?)4e-3), (valley.Name, valley.Rate, valley.Low, valley.High));
     }
 }
