@@ -91,4 +91,15 @@ internal static partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "dt_predict")]
     internal static unsafe partial int Predict(NetHandle net, float* pixels, long n, int c, int h, int w,
         double mean, double std, float* probabilities, int classes);
+
+    [LibraryImport(Library, EntryPoint = "dt_forward_layers")]
+    internal static unsafe partial int ForwardLayers(NetHandle net, float* pixels, int c, int h, int w, double mean, double std,
+        float* outputs, long capacity, long* sizes, int maxLayers);
+
+    [LibraryImport(Library, EntryPoint = "dt_layer_weights")]
+    internal static unsafe partial long LayerWeights(NetHandle net, int layer, float* output, long capacity);
+
+    [LibraryImport(Library, EntryPoint = "dt_attribute")]
+    internal static unsafe partial int Attribute(NetHandle net, float* pixels, int c, int h, int w, double mean, double std,
+        int target, int other, int method, int samples, double noise, ulong seed, float* attribution, out double objective, out double atBaseline);
 }

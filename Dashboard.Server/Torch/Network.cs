@@ -12,6 +12,19 @@ public readonly record struct BatchStats(double LossSum, long Correct, long Samp
 /// <summary>What an evaluation pass returns: summed loss, argmax per sample, optional softmax rows.</summary>
 public sealed record Evaluation(double LossSum, long[] Predictions, float[]? Probabilities);
 
+/// <summary>How an attribution explains a class score (the values of the native enum).</summary>
+public enum AttributionMethod
+{
+    Gradient = 0,
+    GradientTimesInput = 1,
+    SmoothGrad = 2,
+    IntegratedGradients = 3,
+    GradCam = 4,
+}
+
+/// <summary>An attribution map (C x H x W) with the objective it explains at the image and at the black baseline.</summary>
+public sealed record Attribution(float[] Map, double Objective, double AtBaseline);
+
 /// <summary>A sequential network built from a layer spec, living on one device.</summary>
 public sealed class Network : IDisposable
 {
@@ -108,6 +121,75 @@ public sealed class Network : IDisposable
                 mean, std, q, classes));
         }
         return probabilities;
+    }
+
+    /// <summary>
+    /// Every layer's output for one image (values in [0, 1], normalised here), each flattened C x H x W;
+    /// <paramref name="sizes"/> are the layers' output element counts (from the shape inference).
+    /// </summary>
+    public unsafe float[][] ForwardLayers(ReadOnlySpan<float> pixels, TensorShape shape, double mean, double std, IReadOnlyList<long> sizes)
+    {
+        CheckImage(pixels, shape);
+        var outputs = new float[sizes.Sum()];
+        var written = new long[sizes.Count];
+        fixed (float* p = pixels)
+        fixed (float* o = outputs)
+        fixed (long* w = written)
+        {
+            var layers = NativeMethods.ForwardLayers(_handle, p, shape.Dims[0], shape.Dims[1], shape.Dims[2], mean, std, o, outputs.Length, w, sizes.Count);
+            TorchException.Check(Math.Min(layers, 0));
+            if (layers != sizes.Count || !written.SequenceEqual(sizes))
+            {
+                throw new TorchException($"the network's layer outputs ({string.Join(", ", written)}) are not the expected ({string.Join(", ", sizes)})");
+            }
+        }
+        var result = new float[sizes.Count][];
+        long offset = 0;
+        for (var i = 0; i < sizes.Count; i++)
+        {
+            result[i] = outputs.AsSpan((int)offset, (int)sizes[i]).ToArray();
+            offset += sizes[i];
+        }
+        return result;
+    }
+
+    /// <summary>A layer's weights (Linear out x in, Conv2d out x in x k x k); empty for a layer without weights.</summary>
+    public unsafe float[] LayerWeights(int layer, long count)
+    {
+        var weights = new float[count];
+        fixed (float* w = weights)
+        {
+            var written = NativeMethods.LayerWeights(_handle, layer, w, count);
+            TorchException.Check(written < 0 ? -1 : 0);
+            return written == count ? weights : weights[..(int)written];
+        }
+    }
+
+    /// <summary>
+    /// Attributes <c>logit[target] - logit[other]</c> (or <c>logit[target]</c> when <paramref name="other"/> is null) to the
+    /// pixels of one image; <paramref name="samples"/> and <paramref name="noise"/> are SmoothGrad's copies and noise, or
+    /// integrated gradients' steps.
+    /// </summary>
+    public unsafe Attribution Attribute(ReadOnlySpan<float> pixels, TensorShape shape, double mean, double std, int target, int? other,
+        AttributionMethod method, int samples = 50, double noise = 0.15, ulong seed = 1)
+    {
+        CheckImage(pixels, shape);
+        var map = new float[shape.Elements];
+        fixed (float* p = pixels)
+        fixed (float* m = map)
+        {
+            TorchException.Check(NativeMethods.Attribute(_handle, p, shape.Dims[0], shape.Dims[1], shape.Dims[2], mean, std, target, other ?? -1,
+                (int)method, samples, noise, seed, m, out var objective, out var atBaseline));
+            return new Attribution(map, objective, atBaseline);
+        }
+    }
+
+    private static void CheckImage(ReadOnlySpan<float> pixels, TensorShape shape)
+    {
+        if (!shape.IsImage || pixels.Length != shape.Elements)
+        {
+            throw new ArgumentException($"Expected one image of {shape} ({shape.Elements} values), got {pixels.Length} values.");
+        }
     }
 
     public void Dispose() => _handle.Dispose();

@@ -109,6 +109,32 @@ DT_EXPORT int32_t dt_predict(dt_net* net, const float* pixels, int64_t n, int32_
                              int32_t w, double mean, double std, float* probabilities,
                              int32_t classes);
 
+/* Every layer's output for one image (eval mode, no autograd), in layer order, each flattened C x H x W
+   (or features) and written one after the other into outputs; sizes[i] gets layer i's element count.
+   Returns the number of layers, or -1. */
+DT_EXPORT int32_t dt_forward_layers(dt_net* net, const float* pixels, int32_t c, int32_t h, int32_t w,
+                                    double mean, double std, float* outputs, int64_t capacity,
+                                    int64_t* sizes, int32_t max_layers);
+
+/* A layer's weight tensor (Linear out x in, Conv2d out x in x k x k), copied into out.
+   Returns its element count, 0 for a layer without weights, or -1. */
+DT_EXPORT int64_t dt_layer_weights(dt_net* net, int32_t layer, float* out, int64_t capacity);
+
+enum { DT_ATTR_GRADIENT = 0, DT_ATTR_GRADIENT_X_INPUT = 1, DT_ATTR_SMOOTHGRAD = 2,
+       DT_ATTR_INTEGRATED = 3, DT_ATTR_GRADCAM = 4 };
+
+/* Attributions over one image's pixels (values in [0, 1], C x H x W) for the objective
+   logit[target] - logit[other] (other < 0: logit[target] alone), in eval mode:
+   gradient, gradient x input, SmoothGrad (the mean gradient of `samples` copies with Gaussian
+   noise of standard deviation `noise`, in one batch), integrated gradients (from a black
+   baseline, `samples` midpoint steps in one batch) or Grad-CAM (the last 4-D activation's
+   channels weighted by their mean gradient, ReLU, bilinear to the input size). attribution gets
+   C x H x W values; objective gets the objective at the image and at_baseline at the black image. */
+DT_EXPORT int32_t dt_attribute(dt_net* net, const float* pixels, int32_t c, int32_t h, int32_t w,
+                               double mean, double std, int32_t target, int32_t other, int32_t method,
+                               int32_t samples, double noise, uint64_t seed, float* attribution,
+                               double* objective, double* at_baseline);
+
 #ifdef __cplusplus
 }
 #endif
