@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Dashboard.Server.Apis;
 
-/// <summary>Turns a <see cref="RunRequestException"/> into its answer: 404, or 400 on <c>field</c>.</summary>
+/// <summary>Turns a <see cref="RunRequestException"/> into its answer: 404, or 400 on <c>field</c> (or the field its message names first).</summary>
 public static class RunRequestResults
 {
     public static Results<Ok<T>, ValidationProblem, NotFound<ProblemDetails>> Answer<T>(Func<T> answer, string field)
@@ -19,7 +19,9 @@ public static class RunRequestResults
         }
         catch (RunRequestException e)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [e.Message] });
+            // A message that starts with its field's name ("target: ...") is filed under that field.
+            var named = System.Text.RegularExpressions.Regex.Match(e.Message, "^([a-z][A-Za-z]*): ");
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [named.Success ? named.Groups[1].Value : field] = [e.Message] });
         }
     }
 

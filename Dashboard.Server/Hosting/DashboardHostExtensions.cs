@@ -67,6 +67,8 @@ public static class DashboardHostExtensions
         services.AddScoped<ILearningRateFinder, GuardedLearningRateFinder>();
         services.AddSingleton<PredictionService>();
         services.AddSingleton<IDigitClassifier>(sp => sp.GetRequiredService<PredictionService>());
+        services.AddSingleton<XrayService>();
+        services.AddSingleton<INetworkXray>(sp => sp.GetRequiredService<XrayService>());
         services.AddSingleton<RunInspector>();
         services.AddSingleton<IRunInspector>(sp => sp.GetRequiredService<RunInspector>());
 
@@ -167,6 +169,7 @@ public static class DashboardHostExtensions
         app.MapSamplesApi();
         app.MapTrainersApi();
         app.MapLearningRateApi();
+        app.MapXrayApi();
         app.MapOperatorLogin();
         app.MapDashboardHealthChecks();
         app.MapHub<TrainingHub>(TrainingHub.Path);

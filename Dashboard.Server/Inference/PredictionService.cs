@@ -59,6 +59,16 @@ public sealed class PredictionService(IRunControl runs) : IDigitClassifier, IDis
         return new UploadPrediction(new DrawingPrediction(Predict(runId, upload.Input), upload.Input), card.Input, upload.Ink);
     }
 
+    /// <summary>Runs <paramref name="work"/> on a run's loaded network and model card, one call at a time per network.</summary>
+    internal T Use<T>(int runId, Func<Network, ModelCard, T> work)
+    {
+        var model = Load(runId);
+        lock (model.Gate)
+        {
+            return work(model.Network, model.Card);
+        }
+    }
+
     /// <summary>Drops a deleted run's network.</summary>
     public void Forget(int runId)
     {
