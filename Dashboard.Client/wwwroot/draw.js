@@ -34,7 +34,7 @@ function notify(pad, now) {
   const send = () => {
     const sequence = ++pad.sequence;
     if (now) pad.penUp = { sequence, at: performance.now() };
-    pad.dotnet.invokeMethodAsync("Changed", grayscale(pad.canvas), pad.canvas.width, pad.canvas.height, sequence);
+    pad.dotnet.invokeMethodAsync("Changed", grayscale(pad.canvas), pad.canvas.width, pad.canvas.height, sequence, now);
   };
   if (now) send(); else pad.timer = setTimeout(send, 120);
 }
