@@ -63,7 +63,11 @@ public sealed class XrayService(PredictionService predictions) : INetworkXray
         }
         return predictions.Use(runId, (network, card) =>
         {
-            var maps = methods.Distinct().Select(name =>
+            var convolutional = card.Layers.Any(l => l.Kind == LayerKind.Conv2d);
+            var skipped = convolutional || !methods.Contains(AttributionMethods.GradCam)
+                ? []
+                : new[] { $"{AttributionMethods.GradCam}: the network has no convolution to take its map from." };
+            var maps = methods.Distinct().Where(m => convolutional || m != AttributionMethods.GradCam).Select(name =>
             {
                 var clock = Stopwatch.StartNew();
                 var method = Methods[name];
@@ -84,7 +88,7 @@ public sealed class XrayService(PredictionService predictions) : INetworkXray
                 }
                 return new AttributionMap(name, h, w, perPixel, a.Objective, a.AtBaseline, completeness, clock.Elapsed.TotalMilliseconds);
             }).ToList();
-            return new Explanation(runId, target, other, card.Classes, maps);
+            return new Explanation(runId, target, other, card.Classes, maps, skipped);
         });
     }
 

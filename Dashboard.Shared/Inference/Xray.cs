@@ -44,8 +44,12 @@ public static class AttributionMethods
 public sealed record AttributionMap(string Method, int Height, int Width, float[] Values, double Objective, double AtBaseline,
     double? CompletenessError, double Milliseconds);
 
-/// <summary>Why the run's network gave an image its class (or that class rather than another).</summary>
-public sealed record Explanation(int RunId, int Target, int? Other, IReadOnlyList<string> Classes, IReadOnlyList<AttributionMap> Maps);
+/// <summary>
+/// Why the run's network gave an image its class (or that class rather than another). <see cref="Skipped"/> says which
+/// asked-for methods do not apply to this network and why (Grad-CAM needs a convolution).
+/// </summary>
+public sealed record Explanation(int RunId, int Target, int? Other, IReadOnlyList<string> Classes, IReadOnlyList<AttributionMap> Maps,
+    IReadOnlyList<string> Skipped);
 
 /// <summary>The X-ray of the Draw page and the API: a run's network seen from inside, for one image.</summary>
 public interface INetworkXray

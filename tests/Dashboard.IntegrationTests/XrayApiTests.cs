@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dashboard.Server.Training.Datasets;
+using Dashboard.Shared.Inference;
+using Dashboard.Shared.Runs;
+
+namespace Dashboard.IntegrationTests;
+
+public sealed class XrayApiTests() : ApiTestBase(train: 200, test: 20)
+{
+    private async Task<RunRecord> TrainedRun(string model)
+    {
+        var created = await RunsApiTests.Create(Client, RunsApiTests.Tiny(epochs: 1, model: model));
+        return await Factory.WaitFinished(created.Id);
+    }
+
+    private float[] TestImage() => [.. new DatasetCatalog(Data.Path).Load("mnist").Test.Pixels.Take(784).Select(p => p / 255f)];
+
+    [Fact]
+    public async Task The_xray_lists_every_layer_with_the_most_active_channels_first_and_its_prediction_is_predicts()
+    {
+        var run = await TrainedRun("cnn-small");
+        var pixels = TestImage();
+        var response = await Client.PostAsJsonAsync($"/api/runs/{run.Id}/xray", new { pixels, channels = 4 });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var xray = (await response.Content.ReadFromJsonAsync<Xray>(RunsApiTests.Json))!;
+        var predicted = (await (await Client.PostAsJsonAsync($"/api/runs/{run.Id}/predict", new { pixels })).Content.ReadFromJsonAsync<Prediction>(RunsApiTests.Json))!;
+        Assert.Equal(predicted.Probabilities, xray.Prediction.Probabilities);
+        Assert.Equal(Enumerable.Range(0, run.Config.Layers?.Count ?? xray.Layers.Count), xray.Layers.Select(l => l.Index));
+        var conv = xray.Layers.First(l => l.Kind == "Conv2d");
+        Assert.True(conv.HasFilters);
+        Assert.Equal(4, conv.Channels.Count);
+        Assert.True(conv.ChannelCount > 4);
+        Assert.Equal(conv.Channels.OrderByDescending(c => c.Mean).Select(c => c.Channel), conv.Channels.Select(c => c.Channel));
+        Assert.All(conv.Channels, c => Assert.Equal(c.Height * c.Width, c.Values.Length));
+        var last = xray.Layers[^1];
+        Assert.Equal(10, last.Values!.Length);
+        Assert.Equal(Array.IndexOf(last.Values, last.Values.Max()), predicted.Class);
+
+        var filter = await Client.GetFromJsonAsync<ConvFilter>($"/api/runs/{run.Id}/layers/{conv.Index}/filters/{conv.Channels[0].Channel}", RunsApiTests.Json);
+        Assert.Equal(filter!.In * filter.Kernel * filter.Kernel, filter.Weights.Length);
+        Assert.Equal(filter.Weights.Max(Math.Abs), filter.MaxAbs);
+    }
+
+    [Fact]
+    public async Task Explain_gives_each_method_a_map_over_the_pixels_and_integrated_gradients_its_completeness_error()
+    {
+        var run = await TrainedRun("cnn-small");
+        var response = await Client.PostAsJsonAsync($"/api/runs/{run.Id}/explain", new { pixels = TestImage(), target = 1, other = 7 });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var explanation = (await response.Content.ReadFromJsonAsync<Explanation>(RunsApiTests.Json))!;
+        Assert.Equal((1, (int?)7), (explanation.Target, explanation.Other));
+        Assert.Equal(AttributionMethods.All, explanation.Maps.Select(m => m.Method));
+        Assert.All(explanation.Maps, m => Assert.Equal(784, m.Values.Length));
+        var ig = explanation.Maps.Single(m => m.Method == AttributionMethods.IntegratedGradients);
+        Assert.NotNull(ig.CompletenessError);
+        Assert.True(ig.CompletenessError < 0.05, $"{ig.CompletenessError:P2}");
+        Assert.All(explanation.Maps.Where(m => m.Method != AttributionMethods.IntegratedGradients), m => Assert.Null(m.CompletenessError));
+        Assert.Empty(explanation.Skipped);
+    }
+
+    [Fact]
+    public async Task A_network_without_convolutions_skips_grad_cam_saying_why_and_bad_requests_name_their_field()
+    {
+        var run = await TrainedRun("logreg");
+        var explanation = await (await Client.PostAsJsonAsync($"/api/runs/{run.Id}/explain", new { pixels = TestImage(), target = 3 }))
+            .Content.ReadFromJsonAsync<Explanation>(RunsApiTests.Json);
+        Assert.DoesNotContain(explanation!.Maps, m => m.Method == AttributionMethods.GradCam);
+        Assert.Contains("no convolution", Assert.Single(explanation.Skipped));
+
+        foreach (var (path, body, field) in new (string, object, string)[]
+                 {
+                     ("explain", new { pixels = TestImage(), target = 10 }, "target"),
+                     ("explain", new { pixels = TestImage(), target = 3, other = 3 }, "other"),
+                     ("explain", new { pixels = TestImage(), target = 3, methods = new[] { "lime" } }, "methods"),
+                     ("explain", new { target = 3 }, "pixels"),
+                     ("xray", new { pixels = new float[10] }, "pixels"),
+                     ("xray", new { pixels = TestImage(), channels = 0 }, "channels"),
+                 })
+        {
+            var refused = await Client.PostAsJsonAsync($"/api/runs/{run.Id}/{path}", body);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            using var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
+            Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _), $"{path} {field}: {problem.RootElement}");
+        }
+        Assert.Equal(HttpStatusCode.BadRequest, (await Client.GetAsync($"/api/runs/{run.Id}/layers/0/filters/0")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.PostAsJsonAsync("/api/runs/999/xray", new { pixels = TestImage() })).StatusCode);
+    }
+}
