@@ -79,3 +79,53 @@ public sealed class DrawComponentsTests : ComponentTestBase
         Assert.Equal([5], deleted);
     }
 }
+
+public sealed class XrayPanelTests : ComponentTestBase
+{
+    private static readonly string[] Digits = [.. Enumerable.Range(0, 10).Select(c => c.ToString())];
+
+    private static Xray Xray() => new(1, new Prediction(1, "mnist", "cnn", 7, "7", new float[10]),
+    [
+        new XrayLayer(0, "Conv2d", "Conv2d → 3 x 2 x 2", [3, 2, 2], 12, 5, 3,
+            [new XrayChannel(2, 0.5f, 1, 2, 2, [1, 0, 0, 1]), new XrayChannel(0, 0.25f, 1, 2, 2, [1, 0, 0, 0])], null, true),
+        new XrayLayer(1, "Flatten", "Flatten → 20", [20], 20, 5, 0, [], new float[20], false),
+        new XrayLayer(2, "Linear", "Linear → 10", [10], 10, 4, 0, [], [.. Enumerable.Range(0, 10).Select(i => (float)i - 5)], false),
+    ], 12);
+
+    private static Explanation Explanation(int? other = null) => new(1, 7, other, Digits,
+        [new AttributionMap("gradient", 2, 2, [1, -1, 0, 0], 3, 1, null, 2), new AttributionMap("integrated-gradients", 2, 2, [1, 1, 0, 0], 3, 1, 0.004, 9)], []);
+
+    [Fact]
+    public void Every_layer_shows_its_channels_cells_or_bars_and_each_attribution_with_integrated_gradients_error()
+    {
+        var cut = Render<XrayPanel>(p => p.Add(c => c.Xray, Xray()).Add(c => c.Explanation, Explanation()));
+
+        Assert.Equal(["Conv2d", "Flatten", "Linear"], cut.FindAll("[data-testid=xray-layer]").Select(l => l.GetAttribute("data-kind")));
+        Assert.Equal(["ch 2", "ch 0"], cut.FindAll("[data-testid=xray-channels-0] figcaption").Select(f => f.TextContent));
+        Assert.Contains("the 2 most active of 3 channels", cut.Markup);
+        Assert.Equal("20 units", cut.Find("[data-testid=xray-units-1] figcaption").TextContent);
+        Assert.Equal(10, cut.FindAll("[data-testid=xray-values-2] .probability-row").Count);
+        Assert.Equal(["gradient", "integrated-gradients (0.40 % off)"], cut.FindAll("[data-testid=attributions] figcaption").Select(f => f.TextContent));
+        Assert.Contains("raise the score of 7,", cut.Markup);
+    }
+
+    [Fact]
+    public void A_conv_channels_filter_button_raises_its_layer_and_channel_and_the_filter_shows_one_kernel_per_input()
+    {
+        (int Layer, int Channel)? asked = null;
+        var cut = Render<XrayPanel>(p => p.Add(c => c.Xray, Xray()).Add(c => c.FilterRequested, w => asked = w));
+        Assert.Equal(2, cut.FindAll("[data-testid=filter-button]").Count);
+        cut.FindAll("[data-testid=filter-button]")[1].Click();
+        Assert.Equal((0, 0), asked);
+
+        cut.Render(p => p.Add(c => c.Filter, new ConvFilter(1, 0, 0, 2, 3, [.. Enumerable.Range(0, 18).Select(i => i - 9f)], 9)));
+        Assert.Equal(["in 0", "in 1"], cut.FindAll("[data-testid=filter-kernels] figcaption").Select(f => f.TextContent));
+    }
+
+    [Fact]
+    public void Why_a_rather_than_b_says_so()
+    {
+        var cut = Render<XrayPanel>(p => p.Add(c => c.Explanation, Explanation(other: 1)));
+        Assert.Contains("raise the score of 7 rather than 1,", cut.Markup);
+    }
+}
