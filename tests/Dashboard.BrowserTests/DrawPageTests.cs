@@ -28,6 +28,31 @@ public class DrawPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
     }
 
     [Fact]
+    public async Task After_pen_up_the_xray_shows_five_attributions_and_every_layer_and_a_channels_filter_on_request()
+    {
+        await using var server = new RunningServer();
+        await server.Train(TinyCnn);
+        var page = await server.Open(browser.Browser, "/draw");
+        await Drawing.Stroke(page, Drawing.Line(140, 50, 140, 230));
+
+        // Gradient, gradient x input and Grad-CAM while drawing; SmoothGrad and integrated gradients once the pen is up.
+        await Assertions.Expect(page.GetByTestId("attributions").Locator("figcaption")).ToHaveCountAsync(5);
+        await Assertions.Expect(page.GetByTestId("attributions").Locator("figcaption").Last).ToContainTextAsync("% off");
+        await Assertions.Expect(page.GetByTestId("xray-layer")).ToHaveCountAsync(TinyCnnLayers);
+        await page.GetByTestId("filter-button").First.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("filter-kernels").Locator("figcaption")).ToHaveTextAsync(["in 0"]);
+
+        // Explaining the predicted class against another keeps the five maps.
+        var other = (int.Parse((await page.GetByTestId("predicted").TextContentAsync())!) + 1) % 10;
+        await page.GetByTestId("explain-other").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item").Nth(other).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("xray")).ToContainTextAsync($"rather than {other}");
+        await Assertions.Expect(page.GetByTestId("attributions").Locator("figcaption")).ToHaveCountAsync(5);
+    }
+
+    private static int TinyCnnLayers => Dashboard.Server.Training.Networks.NetworkPresets.Find("cnn-small")!.Layers.Count;
+
+    [Fact]
     public async Task A_drawing_saved_with_its_right_label_is_listed_and_can_be_deleted()
     {
         await using var server = new RunningServer();
