@@ -129,3 +129,22 @@ public sealed class XrayPanelTests : ComponentTestBase
         Assert.Contains("raise the score of 7 rather than 1,", cut.Markup);
     }
 }
+
+public sealed class XrayPanelPickerTests : ComponentTestBase
+{
+    [Fact]
+    public void The_class_pickers_raise_the_class_to_explain_and_the_one_against_it_or_none()
+    {
+        int? target = null;
+        int? other = -1;
+        var explanation = new Explanation(1, 7, null, [.. Enumerable.Range(0, 10).Select(c => c.ToString())], [], []);
+        var cut = Render<XrayPanel>(p => p.Add(c => c.Explanation, explanation)
+            .Add(c => c.TargetChanged, t => target = t).Add(c => c.OtherChanged, o => other = o));
+        cut.Find("[data-testid=explain-target]").Change("4");
+        Assert.Equal(4, target);
+        cut.Find("[data-testid=explain-other]").Change("2");
+        Assert.Equal(2, other);
+        cut.Find("[data-testid=explain-other]").Change("");
+        Assert.Null(other);
+    }
+}
