@@ -41,9 +41,22 @@ const percentile = (values, p) => {
     await page.waitForFunction(n => (window.dashboardPredictLatencies ?? []).length >= n, i + 1);
   }
   const latencies = await page.evaluate(() => window.dashboardPredictLatencies);
+  // The attributions' server time, method by method, for a drawn "1" (30 requests).
+  const pixels = Array.from({ length: 784 }, (_, i) => (i % 28 === 14 && i > 4 * 28 && i < 24 * 28 ? 1 : 0));
+  const times = {};
+  const completeness = [];
+  for (let i = 0; i < 30; i++) {
+    const explanation = await (await fetch(`${baseUrl}/api/runs/${run.id}/explain`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ pixels, target: 1 }),
+    })).json();
+    for (const map of explanation.maps) (times[map.method] ??= []).push(map.milliseconds);
+    completeness.push(explanation.maps.find(m => m.method === "integrated-gradients").completenessError);
+  }
   console.log(JSON.stringify({
     strokes: latencies.length,
     penUpToShownMs: { p50: percentile(latencies, 50).toFixed(1), p95: percentile(latencies, 95).toFixed(1), p99: percentile(latencies, 99).toFixed(1), max: Math.max(...latencies).toFixed(1) },
+    attributionServerMs: Object.fromEntries(Object.entries(times).map(([m, t]) => [m, { p50: percentile(t, 50).toFixed(1), p95: percentile(t, 95).toFixed(1) }])),
+    integratedGradientsCompletenessError: { max: Math.max(...completeness) },
   }));
   await browser.close();
 })().catch(e => { console.error(e); process.exit(1); });

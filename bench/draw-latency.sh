@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Pen-up to prediction on screen, and the server-side predict time, on the Draw page: starts the
-# dashboard (Release), trains a cnn-bn (1 epoch, 12,000 images) through the API, then draws
-# STROKES (default 60) digits with the mouse in Debian's chromium and prints percentiles.
+# Pen-up to prediction, X-ray and fast attributions on screen on the Draw page, then each attribution
+# method's server time: starts the dashboard (Release), trains a cnn-bn (1 epoch, 15,000 images)
+# through the API, draws STROKES (default 60) digits with the mouse in Debian's chromium, asks
+# /explain 30 times, and prints percentiles.
 # Needs MNIST in the data folder (scripts/setup.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
