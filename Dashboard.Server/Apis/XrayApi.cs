@@ -10,7 +10,10 @@ public sealed record XrayRequest(float[]? Pixels, int Channels = 16);
 /// <summary>The body of POST /api/runs/{id}/explain: the image, the class to explain and optionally the class it is weighed against.</summary>
 public sealed record ExplainRequest(float[]? Pixels, int Target, int? Other = null, string[]? Methods = null);
 
-/// <summary>The X-ray, attributions and filters of a run's network (anyone may read them, as predict).</summary>
+/// <summary>The body of POST /api/runs/{id}/embedding/place: one image, and the map (its number of test images) to place it on.</summary>
+public sealed record PlaceRequest(float[]? Pixels, int Images = 2000);
+
+/// <summary>The X-ray, attributions, filters and embedding map of a run's network (anyone may read them, as predict).</summary>
 public static class XrayApi
 {
     public static IEndpointRouteBuilder MapXrayApi(this IEndpointRouteBuilder app)
@@ -25,6 +28,11 @@ public static class XrayApi
             .WithMetadata(new RequestSizeLimitAttribute(PredictApi.MaxJsonBytes));
         api.MapGet("/layers/{layer:int}/filters/{channel:int}", (int id, int layer, int channel, XrayService xray) =>
             RunRequestResults.Answer(() => xray.Filter(id, layer, channel), "layer"));
+        api.MapGet("/embedding", (int id, XrayService xray, int images = 2000) =>
+            RunRequestResults.Answer(() => xray.Embedding(id, images), "images"));
+        api.MapPost("/embedding/place", (int id, PlaceRequest request, XrayService xray) =>
+            RunRequestResults.Answer(() => xray.Place(id, Pixels(request.Pixels), request.Images), "pixels"))
+            .WithMetadata(new RequestSizeLimitAttribute(PredictApi.MaxJsonBytes));
         return app;
     }
 

@@ -11,8 +11,12 @@ namespace Dashboard.Server.Inference;
 /// A run's network seen from inside for one image: every layer's output (the X-ray), a convolution's filters, and
 /// attributions of a class score to the pixels. Uses the prediction service's loaded networks.
 /// </summary>
-public sealed class XrayService(PredictionService predictions) : INetworkXray
+public sealed class XrayService(PredictionService predictions, Training.Datasets.DatasetExplorer explorer) : INetworkXray
 {
+    public const int MaxEmbeddingImages = 10_000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Run, int Images), Lazy<(EmbeddingMap Map, Projection Projection)>> _maps = new();
+
     public const int MaxChannelsPerLayer = 64;
 
     // SmoothGrad's copies and noise (in [0, 1] pixel units, 15 % of the range as in its paper) and integrated gradients' steps.
@@ -106,6 +110,69 @@ public sealed class XrayService(PredictionService predictions) : INetworkXray
         var weights = network.LayerWeights(layer, (long)conv.Out * size).AsSpan(channel * size, size).ToArray();
         return new ConvFilter(runId, layer, channel, conv.In, conv.Kernel, weights, weights.Max(Math.Abs));
     });
+
+    public EmbeddingMap Embedding(int runId, int images = 2000) => Map(runId, images).Map;
+
+    public EmbeddingPosition Place(int runId, IReadOnlyList<float> pixels, int images = 2000)
+    {
+        predictions.Predict(runId, pixels); // checks the pixels against the run's input
+        var (map, projection) = Map(runId, images);
+        var features = predictions.Use(runId, (network, card) =>
+            network.ForwardTo([.. pixels], 1, card.Input, card.NormalizeMean, card.NormalizeStd, map.Layer, map.Features));
+        var (x, y) = projection.Place(features);
+        return new EmbeddingPosition(x, y);
+    }
+
+    private (EmbeddingMap Map, Projection Projection) Map(int runId, int images)
+    {
+        if (images is < 10 or > MaxEmbeddingImages)
+        {
+            throw new RunRequestException($"images: must be from 10 to {MaxEmbeddingImages}, got {images}.", notFound: false);
+        }
+        var lazy = _maps.GetOrAdd((runId, images), key => new Lazy<(EmbeddingMap, Projection)>(() => MakeMap(key.Run, key.Images)));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            _maps.TryRemove((runId, images), out _);
+            throw;
+        }
+    }
+
+    private (EmbeddingMap, Projection) MakeMap(int runId, int images)
+    {
+        var clock = Stopwatch.StartNew();
+        return predictions.Use(runId, (network, card) =>
+        {
+            var test = explorer.Data(card.Dataset)?.Test
+                ?? throw new RunRequestException($"Run {runId}'s dataset '{card.Dataset}' is not installed.", notFound: true);
+            var count = Math.Min(images, test.Count);
+            var last = card.Layers.ToList().FindLastIndex(l => l.Kind == LayerKind.Linear);
+            if (last < 1)
+            {
+                throw new RunRequestException($"Run {runId}'s network has no layer before its last Linear layer to map.", notFound: false);
+            }
+            var summary = NetworkShapes.Infer(card.Layers, card.Input, card.Classes.Count);
+            var features = (int)summary.Layers[last - 1].Output.Elements;
+            var size = (int)card.Input.Elements;
+            var pixels = test.Pixels.AsSpan(0, count * size).ToArray();
+            var unit = Array.ConvertAll(pixels, p => p / 255f);
+            var rows = network.ForwardTo(unit, count, card.Input, card.NormalizeMean, card.NormalizeStd, last - 1, features);
+            var probabilities = network.Predict(unit, count, card.Input, card.NormalizeMean, card.NormalizeStd, card.Classes.Count);
+            var projection = Projection.Fit(rows, count, features);
+            var points = Enumerable.Range(0, count).Select(i =>
+            {
+                var (x, y) = projection.Place(rows.AsSpan(i * features, features));
+                var scores = probabilities.AsSpan(i * card.Classes.Count, card.Classes.Count).ToArray();
+                return new EmbeddingPoint(i, test.Labels[i], Array.IndexOf(scores, scores.Max()), x, y);
+            }).ToList();
+            var dims = card.Input.Dims;
+            return (new EmbeddingMap(runId, last - 1, features, card.Classes, projection.Explained, points, dims[0], dims[1], dims[2], pixels,
+                clock.Elapsed.TotalMilliseconds), projection);
+        });
+    }
 
     private static XrayLayer Layer(LayerShape shape, float[] output, int top)
     {

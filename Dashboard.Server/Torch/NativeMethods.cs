@@ -102,4 +102,8 @@ internal static partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "dt_attribute")]
     internal static unsafe partial int Attribute(NetHandle net, float* pixels, int c, int h, int w, double mean, double std,
         int target, int other, int method, int samples, double noise, ulong seed, float* attribution, out double objective, out double atBaseline);
+
+    [LibraryImport(Library, EntryPoint = "dt_forward_to")]
+    internal static unsafe partial long ForwardTo(NetHandle net, float* pixels, long n, int c, int h, int w, double mean, double std,
+        int last, float* output, long capacity);
 }

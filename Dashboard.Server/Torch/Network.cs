@@ -153,6 +153,27 @@ public sealed class Network : IDisposable
         return result;
     }
 
+    /// <summary>Layers 0..<paramref name="last"/> for <paramref name="count"/> images: each image's output, <paramref name="features"/> values.</summary>
+    public unsafe float[] ForwardTo(ReadOnlySpan<float> pixels, int count, TensorShape shape, double mean, double std, int last, int features)
+    {
+        if (!shape.IsImage || pixels.Length != count * shape.Elements)
+        {
+            throw new ArgumentException($"Expected {count} images of {shape} ({count * shape.Elements} values), got {pixels.Length} values.");
+        }
+        var output = new float[(long)count * features];
+        fixed (float* p = pixels)
+        fixed (float* o = output)
+        {
+            var written = NativeMethods.ForwardTo(_handle, p, count, shape.Dims[0], shape.Dims[1], shape.Dims[2], mean, std, last, o, output.Length);
+            TorchException.Check(written < 0 ? -1 : 0);
+            if (written != features)
+            {
+                throw new TorchException($"layer {last} gives {written} values per image, not {features}");
+            }
+        }
+        return output;
+    }
+
     /// <summary>A layer's weights (Linear out x in, Conv2d out x in x k x k); empty for a layer without weights.</summary>
     public unsafe float[] LayerWeights(int layer, long count)
     {

@@ -62,4 +62,25 @@ public interface INetworkXray
 
     /// <summary>The filter of one output channel of a Conv2d layer.</summary>
     ConvFilter Filter(int runId, int layer, int channel);
+
+    /// <summary>The run's first <paramref name="images"/> test images on its embedding map (made once per run and size).</summary>
+    EmbeddingMap Embedding(int runId, int images = 2000);
+
+    /// <summary>Where <paramref name="pixels"/> falls on the run's embedding map of <paramref name="images"/> test images.</summary>
+    EmbeddingPosition Place(int runId, IReadOnlyList<float> pixels, int images = 2000);
 }
+
+/// <summary>A test image on the embedding map: its index in the test set, true and predicted class, and place.</summary>
+public sealed record EmbeddingPoint(int Index, int Label, int Predicted, float X, float Y);
+
+/// <summary>
+/// A completed run's test images placed by the network's penultimate layer (the input of its last Linear layer, of
+/// <see cref="Features"/> values), projected onto its two principal components (PCA on the server;
+/// <see cref="ExplainedVariance"/> is each one's share of the variance). <see cref="Pixels"/> holds the images,
+/// count x C x H x W bytes, for showing them on hover.
+/// </summary>
+public sealed record EmbeddingMap(int RunId, int Layer, int Features, IReadOnlyList<string> Classes, double[] ExplainedVariance,
+    IReadOnlyList<EmbeddingPoint> Points, int Channels, int Height, int Width, byte[] Pixels, double Milliseconds);
+
+/// <summary>Where an image falls on a run's embedding map.</summary>
+public sealed record EmbeddingPosition(float X, float Y);

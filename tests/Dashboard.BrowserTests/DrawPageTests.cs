@@ -41,6 +41,9 @@ public class DrawPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
         await Assertions.Expect(page.GetByTestId("xray-layer")).ToHaveCountAsync(TinyCnnLayers);
         await page.GetByTestId("filter-button").First.ClickAsync();
         await Assertions.Expect(page.GetByTestId("filter-kernels").Locator("figcaption")).ToHaveTextAsync(["in 0"]);
+        // The test images (10 here) on the embedding map, and the drawing placed among them.
+        await Assertions.Expect(page.GetByTestId("embedding-chart")).ToHaveAttributeAsync("data-points", "10");
+        await Assertions.Expect(page.GetByTestId("embedding-chart")).ToHaveAttributeAsync("data-placed", new Regex(@"^-?\d+\.\d{3},-?\d+\.\d{3}$"));
 
         // Explaining the predicted class against another keeps the five maps.
         var other = (int.Parse((await page.GetByTestId("predicted").TextContentAsync())!) + 1) % 10;

@@ -88,3 +88,31 @@ public sealed class XrayApiTests() : ApiTestBase(train: 200, test: 20)
         Assert.Equal(HttpStatusCode.NotFound, (await Client.PostAsJsonAsync("/api/runs/999/xray", new { pixels = TestImage() })).StatusCode);
     }
 }
+
+public sealed class EmbeddingApiTests() : ApiTestBase(train: 200, test: 30)
+{
+    [Fact]
+    public async Task The_map_places_each_test_image_by_the_penultimate_layer_and_a_test_image_placed_again_lands_on_its_point()
+    {
+        var created = await RunsApiTests.Create(Client, RunsApiTests.Tiny(epochs: 1, model: "cnn-small"));
+        var run = await Factory.WaitFinished(created.Id);
+        var map = (await Client.GetFromJsonAsync<EmbeddingMap>($"/api/runs/{run.Id}/embedding", RunsApiTests.Json))!;
+        var (_, test) = new DatasetCatalog(Data.Path).Load("mnist");
+
+        Assert.Equal(30, map.Points.Count);
+        Assert.Equal(test.Labels.Take(30).Select(l => (int)l), map.Points.Select(p => p.Label));
+        var layers = Dashboard.Server.Training.Networks.NetworkPresets.Find("cnn-small")!.Layers;
+        Assert.Equal(layers.ToList().FindLastIndex(l => l.Kind == Dashboard.Shared.Networks.LayerKind.Linear) - 1, map.Layer);
+        Assert.True(map.ExplainedVariance[0] >= map.ExplainedVariance[1] && map.ExplainedVariance.Sum() <= 1.000001, string.Join(", ", map.ExplainedVariance));
+        Assert.Equal(30 * 784, map.Pixels.Length);
+
+        var pixels = test.Pixels.Take(784).Select(p => p / 255f).ToArray();
+        var placed = (await (await Client.PostAsJsonAsync($"/api/runs/{run.Id}/embedding/place", new { pixels })).Content
+            .ReadFromJsonAsync<EmbeddingPosition>(RunsApiTests.Json))!;
+        Assert.Equal(map.Points[0].X, placed.X, 3);
+        Assert.Equal(map.Points[0].Y, placed.Y, 3);
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await Client.GetAsync($"/api/runs/{run.Id}/embedding?images=5")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync("/api/runs/999/embedding")).StatusCode);
+    }
+}

@@ -116,6 +116,11 @@ DT_EXPORT int32_t dt_forward_layers(dt_net* net, const float* pixels, int32_t c,
                                     double mean, double std, float* outputs, int64_t capacity,
                                     int64_t* sizes, int32_t max_layers);
 
+/* Layers 0..last for a batch of n images (eval mode, no autograd), each image's output flattened into
+   out (n x features). Returns the features per image, or -1. */
+DT_EXPORT int64_t dt_forward_to(dt_net* net, const float* pixels, int64_t n, int32_t c, int32_t h, int32_t w,
+                                double mean, double std, int32_t last, float* out, int64_t capacity);
+
 /* A layer's weight tensor (Linear out x in, Conv2d out x in x k x k), copied into out.
    Returns its element count, 0 for a layer without weights, or -1. */
 DT_EXPORT int64_t dt_layer_weights(dt_net* net, int32_t layer, float* out, int64_t capacity);

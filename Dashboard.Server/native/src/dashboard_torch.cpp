@@ -492,6 +492,31 @@ int32_t dt_forward_layers(dt_net* net, const float* pixels, int32_t c, int32_t h
   DT_CATCH(-1)
 }
 
+int64_t dt_forward_to(dt_net* net, const float* pixels, int64_t n, int32_t c, int32_t h, int32_t w,
+                      double mean, double std, int32_t last, float* out, int64_t capacity) {
+  DT_TRY
+  TORCH_CHECK(n > 0, "no images");
+  TORCH_CHECK(last >= 0 && static_cast<size_t>(last) < net->module->size(), "no layer ", last);
+  c10::InferenceMode inference;
+  net->module->eval();
+  auto x = torch::from_blob(const_cast<float*>(pixels), {n, c, h, w}, torch::kFloat32)
+               .to(net->device)
+               .clone();
+  x = network_input(net, normalise(x, mean, std));
+  int32_t layer = 0;
+  for (auto& module : *net->module) {
+    x = module.forward(x);
+    if (layer++ == last) {
+      break;
+    }
+  }
+  auto flat = x.to(torch::kCPU, torch::kFloat32).contiguous().view({n, -1});
+  TORCH_CHECK(flat.numel() <= capacity, "the outputs exceed ", capacity, " values");
+  std::memcpy(out, flat.data_ptr<float>(), sizeof(float) * flat.numel());
+  return flat.size(1);
+  DT_CATCH(-1)
+}
+
 int64_t dt_layer_weights(dt_net* net, int32_t layer, float* out, int64_t capacity) {
   DT_TRY
   TORCH_CHECK(layer >= 0 && static_cast<size_t>(layer) < net->module->size(), "no layer ", layer);

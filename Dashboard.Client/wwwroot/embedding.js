@@ -1,0 +1,67 @@
+// The embedding map: a run's test images as points (penultimate layer, two principal components), one colour per
+// class, the image on hover, and the current drawing as a marked point (an annotation: moving it redraws nothing else).
+import { chartHost } from "./chart-host.js";
+
+const maps = new Map();
+let nextId = 1;
+
+function imageUrl(map, index) {
+  if (map.urls.has(index)) return map.urls.get(index);
+  const { channels, height, width, pixels } = map;
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext("2d");
+  const out = ctx.createImageData(width, height);
+  const plane = width * height, start = index * channels * plane;
+  for (let i = 0; i < plane; i++) {
+    const r = pixels[start + i], g = channels === 3 ? pixels[start + plane + i] : r, b = channels === 3 ? pixels[start + 2 * plane + i] : r;
+    out.data.set([r, g, b, 255], i * 4);
+  }
+  ctx.putImageData(out, 0, 0);
+  const url = canvas.toDataURL();
+  map.urls.set(index, url);
+  return url;
+}
+
+// data: { classes, points: [{ index, label, predicted, x, y }], channels, height, width, explained: [pc1, pc2] }; pixels: Uint8Array
+export function create(element, data, pixels) {
+  const map = { channels: data.channels, height: data.height, width: data.width, pixels, urls: new Map() };
+  const series = data.classes.map((name, c) => ({
+    name, data: data.points.filter(p => p.label === c).map(p => ({ x: p.x, y: p.y, index: p.index, predicted: p.predicted })),
+  }));
+  const percent = v => `${(v * 100).toFixed(0)} %`;
+  map.apex = new ApexCharts(chartHost(element), {
+    chart: { type: "scatter", height: 420, animations: { enabled: false }, toolbar: { show: false }, zoom: { enabled: false }, injectStyleSheet: false },
+    series,
+    xaxis: { type: "numeric", tickAmount: 6, labels: { formatter: v => Number(v).toFixed(1) }, title: { text: `component 1 (${percent(data.explained[0])} of the variance)` } },
+    yaxis: { labels: { formatter: v => Number(v).toFixed(1) }, title: { text: `component 2 (${percent(data.explained[1])})` } },
+    markers: { size: 3, strokeWidth: 0 },
+    legend: { position: "bottom" },
+    tooltip: {
+      custom: ({ seriesIndex, dataPointIndex, w }) => {
+        const p = w.config.series[seriesIndex].data[dataPointIndex];
+        const wrong = p.predicted !== seriesIndex ? `, predicted ${data.classes[p.predicted]}` : "";
+        return `<div style="padding:6px;text-align:center"><img src="${imageUrl(map, p.index)}" width="56" height="56" style="image-rendering:pixelated;background:#000"><div>test #${p.index}: ${data.classes[seriesIndex]}${wrong}</div></div>`;
+      },
+    },
+  });
+  map.apex.render();
+  const id = nextId++;
+  maps.set(id, map);
+  element.dataset.points = String(data.points.length);
+  return id;
+}
+
+export function place(id, element, x, y) {
+  const map = maps.get(id);
+  if (!map) return;
+  map.apex.clearAnnotations();
+  map.apex.addPointAnnotation({ x, y, marker: { size: 9, fillColor: "#000", strokeColor: "#fff", strokeWidth: 3 }, label: { text: "your drawing" } });
+  element.dataset.placed = `${x.toFixed(3)},${y.toFixed(3)}`;
+}
+
+export function dispose(id) {
+  maps.get(id)?.apex.destroy();
+  maps.delete(id);
+}
