@@ -34,6 +34,8 @@ export function create(element, data, pixels) {
   map.apex = new ApexCharts(chartHost(element), {
     chart: { type: "scatter", height: 420, animations: { enabled: false }, toolbar: { show: false }, zoom: { enabled: false }, injectStyleSheet: false },
     series,
+    // Ten distinguishable colours (matplotlib's tab10); ApexCharts' default palette repeats after five.
+    colors: ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"],
     xaxis: { type: "numeric", tickAmount: 6, labels: { formatter: v => Number(v).toFixed(1) }, title: { text: `component 1 (${percent(data.explained[0])} of the variance)` } },
     yaxis: { labels: { formatter: v => Number(v).toFixed(1) }, title: { text: `component 2 (${percent(data.explained[1])})` } },
     markers: { size: 3, strokeWidth: 0 },
