@@ -1,5 +1,6 @@
 // The embedding map: a run's test images as points (penultimate layer, two principal components), one colour per
-// class, the image on hover, and the current drawing as a marked point (an annotation: moving it redraws nothing else).
+// class, the image on hover, and the current drawing as a marker laid over the chart: moving it redraws nothing of
+// ApexCharts' 2,000 points (an annotation did, and took the Draw page's pen-up latency with it).
 import { chartHost } from "./chart-host.js";
 
 const maps = new Map();
@@ -31,7 +32,9 @@ export function create(element, data, pixels) {
     name, data: data.points.filter(p => p.label === c).map(p => ({ x: p.x, y: p.y, index: p.index, predicted: p.predicted })),
   }));
   const percent = v => `${(v * 100).toFixed(0)} %`;
-  map.apex = new ApexCharts(chartHost(element), {
+  const host = chartHost(element);
+  host.style.position = "relative";
+  map.apex = new ApexCharts(host, {
     chart: { type: "scatter", height: 420, animations: { enabled: false }, toolbar: { show: false }, zoom: { enabled: false }, injectStyleSheet: false },
     series,
     // Ten distinguishable colours (matplotlib's tab10); ApexCharts' default palette repeats after five.
@@ -49,17 +52,32 @@ export function create(element, data, pixels) {
     },
   });
   map.apex.render();
+  map.marker = document.createElement("div");
+  map.marker.title = "your drawing";
+  map.marker.style.cssText = "position:absolute;width:14px;height:14px;margin:-10px 0 0 -10px;border-radius:50%;background:#000;" +
+    "border:3px solid #fff;box-shadow:0 0 0 2px #000;pointer-events:none;display:none";
+  host.appendChild(map.marker);
   const id = nextId++;
   maps.set(id, map);
   element.dataset.points = String(data.points.length);
   return id;
 }
 
+// Marks the drawing at (x, y), where ApexCharts' annotations would put it; null takes the mark away (a cleared pad).
 export function place(id, element, x, y) {
   const map = maps.get(id);
   if (!map) return;
-  map.apex.clearAnnotations();
-  map.apex.addPointAnnotation({ x, y, marker: { size: 9, fillColor: "#000", strokeColor: "#fff", strokeWidth: 3 }, label: { text: "your drawing" } });
+  if (x == null) {
+    map.marker.style.display = "none";
+    delete element.dataset.placed;
+    return;
+  }
+  const g = map.apex.w.globals;
+  const left = g.translateX + (x - g.minX) / ((g.maxX - g.minX) / g.gridWidth);
+  const top = g.translateY + g.gridHeight - (y - g.minYArr[0]) / (g.yRange[0] / g.gridHeight);
+  map.marker.style.left = `${Math.min(Math.max(left, g.translateX), g.translateX + g.gridWidth)}px`;
+  map.marker.style.top = `${Math.min(Math.max(top, g.translateY), g.translateY + g.gridHeight)}px`;
+  map.marker.style.display = "block";
   element.dataset.placed = `${x.toFixed(3)},${y.toFixed(3)}`;
 }
 

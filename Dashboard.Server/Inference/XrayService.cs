@@ -14,6 +14,7 @@ namespace Dashboard.Server.Inference;
 public sealed class XrayService(PredictionService predictions, Training.Datasets.DatasetExplorer explorer) : INetworkXray
 {
     public const int MaxEmbeddingImages = 10_000;
+    private const int EmbeddingChunk = 100;
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Run, int Images), Lazy<(EmbeddingMap Map, Projection Projection)>> _maps = new();
 
@@ -144,34 +145,42 @@ public sealed class XrayService(PredictionService predictions, Training.Datasets
     private (EmbeddingMap, Projection) MakeMap(int runId, int images)
     {
         var clock = Stopwatch.StartNew();
-        return predictions.Use(runId, (network, card) =>
+        var card = predictions.Use(runId, (_, card) => card);
+        var test = explorer.Data(card.Dataset)?.Test
+            ?? throw new RunRequestException($"Run {runId}'s dataset '{card.Dataset}' is not installed.", notFound: true);
+        var count = Math.Min(images, test.Count);
+        var last = card.Layers.ToList().FindLastIndex(l => l.Kind == LayerKind.Linear);
+        if (last < 1)
         {
-            var test = explorer.Data(card.Dataset)?.Test
-                ?? throw new RunRequestException($"Run {runId}'s dataset '{card.Dataset}' is not installed.", notFound: true);
-            var count = Math.Min(images, test.Count);
-            var last = card.Layers.ToList().FindLastIndex(l => l.Kind == LayerKind.Linear);
-            if (last < 1)
+            throw new RunRequestException($"Run {runId}'s network has no layer before its last Linear layer to map.", notFound: false);
+        }
+        var features = (int)NetworkShapes.Infer(card.Layers, card.Input, card.Classes.Count).Layers[last - 1].Output.Elements;
+        var (size, classes) = ((int)card.Input.Elements, card.Classes.Count);
+        var pixels = test.Pixels.AsSpan(0, count * size).ToArray();
+        var rows = new float[(long)count * features];
+        var probabilities = new float[count * classes];
+        // In chunks, so predictions on the same network (the Draw page's strokes) wait for one chunk, not for the whole map.
+        for (var start = 0; start < count; start += EmbeddingChunk)
+        {
+            var n = Math.Min(EmbeddingChunk, count - start);
+            var unit = Array.ConvertAll(pixels[(start * size)..((start + n) * size)], p => p / 255f);
+            predictions.Use(runId, (network, _) =>
             {
-                throw new RunRequestException($"Run {runId}'s network has no layer before its last Linear layer to map.", notFound: false);
-            }
-            var summary = NetworkShapes.Infer(card.Layers, card.Input, card.Classes.Count);
-            var features = (int)summary.Layers[last - 1].Output.Elements;
-            var size = (int)card.Input.Elements;
-            var pixels = test.Pixels.AsSpan(0, count * size).ToArray();
-            var unit = Array.ConvertAll(pixels, p => p / 255f);
-            var rows = network.ForwardTo(unit, count, card.Input, card.NormalizeMean, card.NormalizeStd, last - 1, features);
-            var probabilities = network.Predict(unit, count, card.Input, card.NormalizeMean, card.NormalizeStd, card.Classes.Count);
-            var projection = Projection.Fit(rows, count, features);
-            var points = Enumerable.Range(0, count).Select(i =>
-            {
-                var (x, y) = projection.Place(rows.AsSpan(i * features, features));
-                var scores = probabilities.AsSpan(i * card.Classes.Count, card.Classes.Count).ToArray();
-                return new EmbeddingPoint(i, test.Labels[i], Array.IndexOf(scores, scores.Max()), x, y);
-            }).ToList();
-            var dims = card.Input.Dims;
-            return (new EmbeddingMap(runId, last - 1, features, card.Classes, projection.Explained, points, dims[0], dims[1], dims[2], pixels,
-                clock.Elapsed.TotalMilliseconds), projection);
-        });
+                network.ForwardTo(unit, n, card.Input, card.NormalizeMean, card.NormalizeStd, last - 1, features).CopyTo(rows, (long)start * features);
+                network.Predict(unit, n, card.Input, card.NormalizeMean, card.NormalizeStd, classes).CopyTo(probabilities, start * classes);
+                return 0;
+            });
+        }
+        var projection = Projection.Fit(rows, count, features);
+        var points = Enumerable.Range(0, count).Select(i =>
+        {
+            var (x, y) = projection.Place(rows.AsSpan(i * features, features));
+            var scores = probabilities.AsSpan(i * classes, classes).ToArray();
+            return new EmbeddingPoint(i, test.Labels[i], Array.IndexOf(scores, scores.Max()), x, y);
+        }).ToList();
+        var dims = card.Input.Dims;
+        return (new EmbeddingMap(runId, last - 1, features, card.Classes, projection.Explained, points, dims[0], dims[1], dims[2], pixels,
+            clock.Elapsed.TotalMilliseconds), projection);
     }
 
     private static XrayLayer Layer(LayerShape shape, float[] output, int top)

@@ -42,6 +42,7 @@ public class DrawPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
         await page.GetByTestId("filter-button").First.ClickAsync();
         await Assertions.Expect(page.GetByTestId("filter-kernels").Locator("figcaption")).ToHaveTextAsync(["in 0"]);
         // The test images (10 here) on the embedding map, and the drawing placed among them.
+        await page.GetByTestId("show-embedding").ClickAsync();
         await Assertions.Expect(page.GetByTestId("embedding-chart")).ToHaveAttributeAsync("data-points", "10");
         await Assertions.Expect(page.GetByTestId("embedding-chart")).ToHaveAttributeAsync("data-placed", new Regex(@"^-?\d+\.\d{3},-?\d+\.\d{3}$"));
 
