@@ -65,16 +65,12 @@ public static class LrFindCommand
         {
             problems["init"] = [$"{Path.GetFullPath(init)} does not exist."];
         }
-        if (problems.Count > 0)
+        if (VerbExit.Problems(problems, error) is not 0 and var invalid)
         {
-            foreach (var (field, messages) in problems)
-            {
-                error.WriteLine($"error: {field}: {string.Join(" ", messages)}");
-            }
-            return 2;
+            return invalid;
         }
         var config = request.Config;
-        try
+        return VerbExit.Run(() =>
         {
             var plan = RunPlan.Make(config, datasets);
             var device = TorchRuntime.ResolveDevice(config.Device);
@@ -100,21 +96,6 @@ public static class LrFindCommand
                 output.WriteLine($"curve: {Path.GetFullPath(curveFile)}");
             }
             return 0;
-        }
-        catch (OperationCanceledException)
-        {
-            error.WriteLine("cancelled");
-            return 130;
-        }
-        catch (RunConfigException e)
-        {
-            error.WriteLine($"error: {e.Message}");
-            return 2;
-        }
-        catch (Exception e) when (e is DatasetException or TorchException or ArgumentException or IOException or UnauthorizedAccessException)
-        {
-            error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
+        }, error, () => "cancelled");
     }
 }

@@ -63,17 +63,13 @@ public static class TrainCommand
         {
             problems = problems.Append(new("init", [$"{Path.GetFullPath(initial)} does not exist."])).ToDictionary();
         }
-        if (problems.Count > 0)
+        if (VerbExit.Problems(problems, error) is not 0 and var invalid)
         {
-            foreach (var (field, messages) in problems)
-            {
-                error.WriteLine($"error: {field}: {string.Join(" ", messages)}");
-            }
-            return 2;
+            return invalid;
         }
 
         var console = new ConsoleProgress(output, config.Epochs, interactive: ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected);
-        try
+        return VerbExit.Run(() =>
         {
             if (threads is { } count)
             {
@@ -82,21 +78,6 @@ public static class TrainCommand
             new Trainer(datasets).Run(config, console, files, cancellation);
             output.WriteLine($"checkpoint: {Path.GetFullPath(files.Checkpoint!)}");
             return 0;
-        }
-        catch (OperationCanceledException)
-        {
-            error.WriteLine($"cancelled after {console.CompletedEpochs} completed epoch(s)");
-            return 130;
-        }
-        catch (RunConfigException e)
-        {
-            error.WriteLine($"error: {e.Message}");
-            return 2;
-        }
-        catch (Exception e) when (e is DatasetException or TorchException or ArgumentException or IOException or UnauthorizedAccessException)
-        {
-            error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
+        }, error, () => $"cancelled after {console.CompletedEpochs} completed epoch(s)");
     }
 }
