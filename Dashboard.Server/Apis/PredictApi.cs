@@ -11,7 +11,8 @@ namespace Dashboard.Server.Apis;
 /// One image to classify, C x H x W row by row (784 for MNIST, 3072 for CIFAR-10): either Pixels,
 /// values in [0, 1], or Bytes, 0-255 (base64 in JSON). Exactly one of the two.
 /// </summary>
-public sealed record PredictRequest(float[]? Pixels, byte[]? Bytes = null);
+/// <remarks>Epoch: predict with the weights the run kept after that epoch instead of its final ones.</remarks>
+public sealed record PredictRequest(float[]? Pixels, byte[]? Bytes = null, int? Epoch = null);
 
 /// <summary>
 /// POST /api/runs/{id}/predict: classify an image with a run's checkpoint. The body is JSON
@@ -94,7 +95,7 @@ public static class PredictApi
                 ["pixels"] = ["give either pixels (C x H x W values in [0, 1]) or bytes (C x H x W values 0-255, base64), not both or neither."],
             });
         }
-        return RunRequestResults.Answer(() => predictions.Predict(id, body.Pixels ?? Pixels.FromBytes(body.Bytes)), "pixels");
+        return RunRequestResults.Answer(() => predictions.Predict(id, body.Pixels ?? Pixels.FromBytes(body.Bytes), body.Epoch), "pixels");
     }
 
     private static async Task<(byte[]? File, string? Type)> FromForm(HttpRequest request, CancellationToken cancellation)

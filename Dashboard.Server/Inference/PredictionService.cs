@@ -15,15 +15,17 @@ public sealed class PredictionService(IRunControl runs) : IDigitClassifier, IDis
 {
     private sealed record LoadedModel(Network Network, ModelCard Card, object Gate);
 
-    private readonly ConcurrentDictionary<int, Lazy<LoadedModel>> _models = new();
+    // By run and epoch (null: the run's final weights).
+    private readonly ConcurrentDictionary<(int Run, int? Epoch), Lazy<LoadedModel>> _models = new();
 
     /// <summary>
     /// <paramref name="pixels"/> holds one image as C x H x W values in [0, 1] (784 for MNIST,
     /// 3072 for CIFAR-10), normalised here exactly as the run's training data was.
     /// </summary>
-    public Prediction Predict(int runId, IReadOnlyList<float> pixels)
+    /// <remarks><paramref name="epoch"/>: the weights the run kept after that epoch (<see cref="KeptEpochs"/>) instead of its final ones.</remarks>
+    public Prediction Predict(int runId, IReadOnlyList<float> pixels, int? epoch = null)
     {
-        var model = Load(runId);
+        var model = Load(runId, epoch);
         var card = model.Card;
         if (Pixels.Problem(pixels, card.Input) is { } problem)
         {
@@ -38,10 +40,22 @@ public sealed class PredictionService(IRunControl runs) : IDigitClassifier, IDis
         return new Prediction(runId, card.Dataset, card.Model, best, card.Classes[best], probabilities);
     }
 
-    public DrawingPrediction? ClassifyDrawing(int runId, byte[] grayscale, int width, int height)
+    public DrawingPrediction? ClassifyDrawing(int runId, byte[] grayscale, int width, int height, int? epoch = null)
     {
         var pixels = DigitPreprocessor.ToMnist(Pixels.FromBytes(grayscale), width, height);
-        return pixels is null ? null : new DrawingPrediction(Predict(runId, pixels), pixels);
+        return pixels is null ? null : new DrawingPrediction(Predict(runId, pixels, epoch), pixels);
+    }
+
+    public IReadOnlyList<int> KeptEpochs(int runId)
+    {
+        if (runs.CheckpointFile(runId) is not { } path || runs.Get(runId) is not { } run)
+        {
+            return [];
+        }
+        // A resumed run may have left files of epochs it then redid or never reached: only its stored epochs count.
+        return [.. Directory.GetFiles(Path.GetDirectoryName(path)!, "epoch-*.pt")
+            .Select(f => EpochWeights.EpochOf(Path.GetFileName(f))).OfType<int>()
+            .Where(e => e >= 1 && e <= run.Epochs.Count).Order()];
     }
 
     public UploadPrediction ClassifyUpload(int runId, byte[] file, string? contentType)
@@ -60,9 +74,9 @@ public sealed class PredictionService(IRunControl runs) : IDigitClassifier, IDis
     }
 
     /// <summary>Runs <paramref name="work"/> on a run's loaded network and model card, one call at a time per network.</summary>
-    internal T Use<T>(int runId, Func<Network, ModelCard, T> work)
+    internal T Use<T>(int runId, Func<Network, ModelCard, T> work, int? epoch = null)
     {
-        var model = Load(runId);
+        var model = Load(runId, epoch);
         lock (model.Gate)
         {
             return work(model.Network, model.Card);
@@ -72,16 +86,19 @@ public sealed class PredictionService(IRunControl runs) : IDigitClassifier, IDis
     /// <summary>Drops a deleted run's network.</summary>
     public void Forget(int runId)
     {
-        if (_models.TryRemove(runId, out var model) && model.IsValueCreated)
+        foreach (var key in _models.Keys.Where(k => k.Run == runId))
         {
-            lock (model.Value.Gate)
+            if (_models.TryRemove(key, out var model) && model.IsValueCreated)
             {
-                model.Value.Network.Dispose();
+                lock (model.Value.Gate)
+                {
+                    model.Value.Network.Dispose();
+                }
             }
         }
     }
 
-    private LoadedModel Load(int runId)
+    private LoadedModel Load(int runId, int? epoch = null)
     {
         if (runs.CheckpointFile(runId) is not { } path)
         {
@@ -90,9 +107,19 @@ public sealed class PredictionService(IRunControl runs) : IDigitClassifier, IDis
                 runs.Get(runId) is null ? $"Run {runId} does not exist." : $"Run {runId} has no checkpoint yet (it saves one when it completes).",
                 notFound: true);
         }
-        var lazy = _models.GetOrAdd(runId, id => new Lazy<LoadedModel>(() =>
+        if (epoch is { } asked && !KeptEpochs(runId).Contains(asked))
+        {
+            var kept = KeptEpochs(runId);
+            throw new RunRequestException($"epoch: run {runId} kept no weights for epoch {asked}; " +
+                (kept.Count == 0 ? "it kept none (KeepEpochWeights)." : $"it kept epochs {kept[0]} to {kept[^1]}."), notFound: false);
+        }
+        var lazy = _models.GetOrAdd((runId, epoch), key => new Lazy<LoadedModel>(() =>
         {
             var (network, card) = Checkpoint.Load(path);
+            if (key.Epoch is { } kept)
+            {
+                network.Load(Path.Combine(Path.GetDirectoryName(path)!, EpochWeights.FileName(kept)));
+            }
             return new LoadedModel(network, card, new object());
         }));
         try
@@ -101,14 +128,14 @@ public sealed class PredictionService(IRunControl runs) : IDigitClassifier, IDis
         }
         catch (Exception e) when (e is TorchException or InvalidDataException or FileNotFoundException)
         {
-            _models.TryRemove(runId, out _);
+            _models.TryRemove((runId, epoch), out _);
             throw new RunRequestException($"Run {runId}'s checkpoint could not be loaded: {e.Message}", notFound: false);
         }
     }
 
     public void Dispose()
     {
-        foreach (var id in _models.Keys)
+        foreach (var id in _models.Keys.Select(k => k.Run).Distinct().ToList())
         {
             Forget(id);
         }

@@ -33,26 +33,26 @@ public sealed class XrayService(PredictionService predictions, Training.Datasets
         [AttributionMethods.IntegratedGradients] = AttributionMethod.IntegratedGradients,
     };
 
-    public Xray Xray(int runId, IReadOnlyList<float> pixels, int channelsPerLayer = 16)
+    public Xray Xray(int runId, IReadOnlyList<float> pixels, int channelsPerLayer = 16, int? epoch = null)
     {
         if (channelsPerLayer is < 1 or > MaxChannelsPerLayer)
         {
             throw new RunRequestException($"channels: must be from 1 to {MaxChannelsPerLayer}, got {channelsPerLayer}.", notFound: false);
         }
         var clock = Stopwatch.StartNew();
-        var prediction = predictions.Predict(runId, pixels); // checks the pixels against the run's input
+        var prediction = predictions.Predict(runId, pixels, epoch); // checks the pixels against the run's input
         var layers = predictions.Use(runId, (network, card) =>
         {
             var summary = NetworkShapes.Infer(card.Layers, card.Input, card.Classes.Count);
             var outputs = network.ForwardLayers([.. pixels], card.Input, card.NormalizeMean, card.NormalizeStd, [.. summary.Layers.Select(l => l.Output.Elements)]);
             return summary.Layers.Select(l => Layer(l, outputs[l.Index], channelsPerLayer)).ToList();
-        });
+        }, epoch);
         return new Xray(runId, prediction, layers, clock.Elapsed.TotalMilliseconds);
     }
 
-    public Explanation Explain(int runId, IReadOnlyList<float> pixels, int target, int? other, IReadOnlyList<string> methods)
+    public Explanation Explain(int runId, IReadOnlyList<float> pixels, int target, int? other, IReadOnlyList<string> methods, int? epoch = null)
     {
-        var prediction = predictions.Predict(runId, pixels);
+        var prediction = predictions.Predict(runId, pixels, epoch);
         var classes = prediction.Probabilities.Count;
         if (target < 0 || target >= classes)
         {
@@ -94,7 +94,7 @@ public sealed class XrayService(PredictionService predictions, Training.Datasets
                 return new AttributionMap(name, h, w, perPixel, a.Objective, a.AtBaseline, completeness, clock.Elapsed.TotalMilliseconds);
             }).ToList();
             return new Explanation(runId, target, other, card.Classes, maps, skipped);
-        });
+        }, epoch);
     }
 
     public ConvFilter Filter(int runId, int layer, int channel) => predictions.Use(runId, (network, card) =>

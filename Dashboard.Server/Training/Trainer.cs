@@ -176,6 +176,10 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
             if (files?.Checkpoint is { } path)
             {
                 Checkpoint.Save(network, card with { Epochs = epoch, SavedAt = DateTimeOffset.UtcNow }, path, optimizer);
+                if (EpochWeights.Keeps(config, network.ParameterCount))
+                {
+                    network.Save(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, EpochWeights.FileName(epoch)));
+                }
                 observer.OnCheckpointSaved(epoch);
             }
         }

@@ -37,9 +37,13 @@ public interface IDigitClassifier
 {
     /// <summary>
     /// <paramref name="grayscale"/> is the canvas, width x height bytes, ink bright. It is cropped,
-    /// scaled and centred as MNIST was made. Null when nothing is drawn.
+    /// scaled and centred as MNIST was made. Null when nothing is drawn. <paramref name="epoch"/>: classify with
+    /// the weights kept after that epoch instead of the final ones.
     /// </summary>
-    DrawingPrediction? ClassifyDrawing(int runId, byte[] grayscale, int width, int height);
+    DrawingPrediction? ClassifyDrawing(int runId, byte[] grayscale, int width, int height, int? epoch = null);
+
+    /// <summary>The epochs whose weights the run kept (RunConfig.KeepEpochWeights), oldest first; empty when none.</summary>
+    IReadOnlyList<int> KeptEpochs(int runId);
 
     /// <summary>
     /// An image file (PNG, JPEG, BMP or GIF), decoded and converted on the server by the same

@@ -54,11 +54,14 @@ public sealed record Explanation(int RunId, int Target, int? Other, IReadOnlyLis
 /// <summary>The X-ray of the Draw page and the API: a run's network seen from inside, for one image.</summary>
 public interface INetworkXray
 {
-    /// <summary>Every layer's output for <paramref name="pixels"/> (C x H x W in [0, 1]), the most active channels first.</summary>
-    Xray Xray(int runId, IReadOnlyList<float> pixels, int channelsPerLayer = 16);
+    /// <summary>
+    /// Every layer's output for <paramref name="pixels"/> (C x H x W in [0, 1]), the most active channels first; with
+    /// <paramref name="epoch"/>, through the weights the run kept after that epoch (the same for the methods below).
+    /// </summary>
+    Xray Xray(int runId, IReadOnlyList<float> pixels, int channelsPerLayer = 16, int? epoch = null);
 
     /// <summary>Attributions for <paramref name="target"/> (against <paramref name="other"/>) by each of <paramref name="methods"/>.</summary>
-    Explanation Explain(int runId, IReadOnlyList<float> pixels, int target, int? other, IReadOnlyList<string> methods);
+    Explanation Explain(int runId, IReadOnlyList<float> pixels, int target, int? other, IReadOnlyList<string> methods, int? epoch = null);
 
     /// <summary>The filter of one output channel of a Conv2d layer.</summary>
     ConvFilter Filter(int runId, int layer, int channel);

@@ -113,4 +113,29 @@ public sealed record RunConfig
     /// ones. Its network must be the same as this run's; null trains from scratch.
     /// </summary>
     public int? StartFrom { get; init; }
+
+    /// <summary>
+    /// Keep every epoch's weights (epoch-N.pt beside the checkpoint) so the Draw page can replay a drawing through any
+    /// epoch; null keeps them for networks of at most <see cref="EpochWeights.DefaultMaxParameters"/> parameters. It costs
+    /// 4 bytes a parameter an epoch (<see cref="EpochWeights.Bytes"/>).
+    /// </summary>
+    public bool? KeepEpochWeights { get; init; }
+}
+
+/// <summary>The per-epoch weights a run keeps (<see cref="RunConfig.KeepEpochWeights"/>).</summary>
+public static class EpochWeights
+{
+    /// <summary>Networks this small keep their epochs' weights unless told not to (cnn-bn has 421,834 parameters).</summary>
+    public const long DefaultMaxParameters = 1_000_000;
+
+    public static bool Keeps(RunConfig config, long parameters) => config.KeepEpochWeights ?? parameters <= DefaultMaxParameters;
+
+    /// <summary>The disk the weights of <paramref name="epochs"/> epochs take (fp32).</summary>
+    public static long Bytes(long parameters, int epochs) => parameters * 4 * epochs;
+
+    public static string FileName(int epoch) => $"epoch-{epoch}.pt";
+
+    /// <summary>The epoch a file name is of, or null for any other file.</summary>
+    public static int? EpochOf(string fileName) =>
+        System.Text.RegularExpressions.Regex.Match(fileName, @"^epoch-([0-9]{1,4})\.pt$") is { Success: true } m ? int.Parse(m.Groups[1].Value) : null;
 }

@@ -46,6 +46,9 @@ public class DrawPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
         await Assertions.Expect(page.GetByTestId("embedding-chart")).ToHaveAttributeAsync("data-points", "10");
         await Assertions.Expect(page.GetByTestId("embedding-chart")).ToHaveAttributeAsync("data-placed", new Regex(@"^-?\d+\.\d{3},-?\d+\.\d{3}$"));
 
+        // The run kept its one epoch's weights: the scrubber shows them as the final ones.
+        await Assertions.Expect(page.GetByTestId("epoch-label")).ToHaveTextAsync("Weights after epoch 1 of 1 (final)");
+
         // Explaining the predicted class against another keeps the five maps.
         var other = (int.Parse((await page.GetByTestId("predicted").TextContentAsync())!) + 1) % 10;
         await page.GetByTestId("explain-other").SelectOptionAsync(other.ToString());

@@ -116,3 +116,40 @@ public sealed class EmbeddingApiTests() : ApiTestBase(train: 200, test: 30)
         Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync("/api/runs/999/embedding")).StatusCode);
     }
 }
+
+public sealed class EpochWeightsTests() : ApiTestBase(train: 200, test: 20)
+{
+    [Fact]
+    public async Task A_small_network_keeps_each_epochs_weights_and_predict_xray_and_explain_replay_an_image_through_any_of_them()
+    {
+        var created = await RunsApiTests.Create(Client, RunsApiTests.Tiny(epochs: 3, model: "cnn-small"));
+        var run = await Factory.WaitFinished(created.Id);
+        var kept = (await Client.GetFromJsonAsync<int[]>($"/api/runs/{run.Id}/epochs"))!;
+        Assert.Equal([1, 2, 3], kept);
+        var pixels = new DatasetCatalog(Data.Path).Load("mnist").Test.Pixels.Take(784).Select(p => p / 255f).ToArray();
+
+        async Task<Prediction> Predict(int? epoch) =>
+            (await (await Client.PostAsJsonAsync($"/api/runs/{run.Id}/predict", new { pixels, epoch })).Content.ReadFromJsonAsync<Prediction>(RunsApiTests.Json))!;
+        var final = await Predict(null);
+        // The last epoch's weights are the final ones; the first epoch's are not.
+        Assert.Equal(final.Probabilities, (await Predict(3)).Probabilities);
+        Assert.NotEqual(final.Probabilities, (await Predict(1)).Probabilities);
+        var xray = (await (await Client.PostAsJsonAsync($"/api/runs/{run.Id}/xray", new { pixels, epoch = 1 })).Content.ReadFromJsonAsync<Xray>(RunsApiTests.Json))!;
+        Assert.Equal((await Predict(1)).Probabilities, xray.Prediction.Probabilities);
+        Assert.Equal(HttpStatusCode.OK, (await Client.PostAsJsonAsync($"/api/runs/{run.Id}/explain", new { pixels, target = 2, epoch = 2, methods = new[] { "gradient" } })).StatusCode);
+
+        var refused = await Client.PostAsJsonAsync($"/api/runs/{run.Id}/predict", new { pixels, epoch = 9 });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("kept epochs 1 to 3", await refused.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_run_told_not_to_keeps_only_its_final_weights()
+    {
+        var config = new { model = "cnn-small", epochs = 2, batchSize = 20, optimizer = "sgd", learningRate = 0.05, device = "cpu", keepEpochWeights = false };
+        var run = await Factory.WaitFinished((await RunsApiTests.Create(Client, config)).Id);
+        Assert.Empty((await Client.GetFromJsonAsync<int[]>($"/api/runs/{run.Id}/epochs"))!);
+        Assert.Empty(Directory.GetFiles(Path.Combine(Runs.Path, run.Id.ToString()), "epoch-*.pt"));
+        Assert.True(File.Exists(Path.Combine(Runs.Path, run.Id.ToString(), "model.pt")));
+    }
+}
