@@ -34,6 +34,8 @@ public sealed partial class SecurityTests : IDisposable
         client.DeleteAsync($"/api/runs/{runId}"),
         client.PostAsJsonAsync("/api/samples", new { dataset = "mnist", label = 1, pixels = new float[784] }),
         client.DeleteAsync($"/api/samples/{sampleId}"),
+        // A learning-rate sweep takes the server's cores for seconds.
+        client.PostAsJsonAsync("/api/lr-find", new { config = new { model = "logreg", batchSize = 16, device = "cpu" }, batches = 10, seeds = 1 }),
     ];
 
     private HttpClient Operator()
@@ -61,6 +63,9 @@ public sealed partial class SecurityTests : IDisposable
             Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(path)).StatusCode);
         }
         Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsJsonAsync($"/api/runs/{run.Id}/predict", new { pixels = new float[784] })).StatusCode);
+        // Looking inside a run's network is watching, as predict is.
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsJsonAsync($"/api/runs/{run.Id}/xray", new { pixels = new float[784] })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsJsonAsync($"/api/runs/{run.Id}/explain", new { pixels = new float[784], target = 1 })).StatusCode);
         Assert.Single((await anonymous.GetFromJsonAsync<List<RunRecord>>("/api/runs", RunsApiTests.Json))!);
     }
 
