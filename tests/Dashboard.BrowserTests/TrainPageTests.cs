@@ -8,7 +8,8 @@ public class TrainPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
     public async Task Find_a_learning_rate_draws_each_seeds_curve_and_use_this_rate_fills_the_form()
     {
         await using var server = new RunningServer();
-        var page = await server.Open(browser.Browser, "/train?model=logreg&batchSize=4&optimizer=sgd&lr=0.05");
+        var page = await server.Open(browser.Browser, "/train?model=logreg&batchSize=4&optimizer=sgd&lr=0.05&trainLimit=30");
+        await Assertions.Expect(page.GetByTestId("field-trainLimit").Locator("input")).ToHaveValueAsync("30");
 
         await page.GetByTestId("lr-find").ClickAsync();
         await Assertions.Expect(page.GetByTestId("lr-chart")).ToHaveAttributeAsync("data-curves", "3", new() { Timeout = 60_000 });
