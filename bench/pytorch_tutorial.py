@@ -36,6 +36,7 @@ def build(spec):
         "MaxPool2d": lambda l: nn.MaxPool2d(l["kernel"], l["stride"]),
         "Dropout": lambda l: nn.Dropout(l["p"]),
         "Flatten": lambda l: nn.Flatten(),
+        "Sigmoid": lambda l: nn.Sigmoid(),
     }
     return nn.Sequential(*[make[l["kind"]](l) for l in spec])
 

@@ -13,6 +13,7 @@ public enum LayerKind
     MaxPool2d = 5,
     Dropout = 6,
     Flatten = 7,
+    Sigmoid = 8,
 }
 
 /// <summary>
@@ -38,6 +39,8 @@ public sealed record LayerSpec(
     public static LayerSpec MaxPool2d(int kernel, int? stride = null) => new(LayerKind.MaxPool2d, Kernel: kernel, Stride: stride ?? kernel);
     public static LayerSpec Dropout(double p) => new(LayerKind.Dropout, P: p);
     public static LayerSpec Flatten() => new(LayerKind.Flatten);
+
+    public static LayerSpec Sigmoid() => new(LayerKind.Sigmoid);
 
     /// <summary>The PyTorch spelling, e.g. <c>Conv2d(1, 32, kernel_size=3, padding=1)</c>.</summary>
     public override string ToString() => Kind switch

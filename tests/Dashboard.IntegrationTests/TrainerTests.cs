@@ -60,6 +60,29 @@ public sealed class TrainerTests : IDisposable
         Device = "cpu",
     };
 
+    [Fact]
+    public void A_custom_network_with_sigmoid_activations_trains_and_its_sigmoid_outputs_lie_between_0_and_1()
+    {
+        using var folder = new TempFolder();
+        var layers = new[]
+        {
+            Dashboard.Shared.Networks.LayerSpec.Flatten(), Dashboard.Shared.Networks.LayerSpec.Linear(784, 32),
+            Dashboard.Shared.Networks.LayerSpec.Sigmoid(), Dashboard.Shared.Networks.LayerSpec.Linear(32, 10),
+        };
+        var observer = new RecordingObserver();
+        new Trainer(_catalog).Run(Tiny() with { Layers = layers, LearningRate = 0.5 }, observer, new RunFiles(folder.File("model.pt")));
+        Assert.True(observer.Epochs[^1].TrainLoss < observer.Epochs[0].TrainLoss,
+            $"loss went from {observer.Epochs[0].TrainLoss} to {observer.Epochs[^1].TrainLoss}");
+
+        var (network, card) = Checkpoint.Load(folder.File("model.pt"));
+        using (network)
+        {
+            var outputs = network.ForwardLayers(new float[784], card.Input, 0.5, 0.5, [784, 32, 32, 10]);
+            Assert.All(outputs[2], v => Assert.InRange(v, 0f, 1f));
+            Assert.Contains(outputs[1], v => v < 0 || v > 1);
+        }
+    }
+
     [Theory]
     [InlineData("logreg")]
     [InlineData("cnn-small")]

@@ -78,6 +78,7 @@ public static class NetworkShapes
                 return (x, 0, null);
 
             case LayerKind.ReLU:
+            case LayerKind.Sigmoid:
                 return (x, 0, null);
 
             case LayerKind.Flatten:

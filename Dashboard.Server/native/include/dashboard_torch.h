@@ -25,6 +25,7 @@ enum {
   DT_MAXPOOL2D = 5,
   DT_DROPOUT = 6,
   DT_FLATTEN = 7,
+  DT_SIGMOID = 8,
 };
 
 typedef struct {

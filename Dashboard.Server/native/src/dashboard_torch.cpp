@@ -80,6 +80,8 @@ torch::nn::AnyModule make_layer(const dt_layer& l) {
     return nn::AnyModule(nn::Dropout(l.p));
   case DT_FLATTEN:
     return nn::AnyModule(nn::Flatten());
+  case DT_SIGMOID:
+    return nn::AnyModule(nn::Sigmoid());
   default:
     TORCH_CHECK(false, "unknown layer kind ", l.kind);
   }
