@@ -139,7 +139,9 @@ public class DrawPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
         await Assertions.Expect(page.GetByTestId("predicted")).ToHaveTextAsync(new Regex($"^({string.Join("|", classes)})$"));
         await Assertions.Expect(page.GetByTestId("preview")).ToHaveAttributeAsync("width", "32");
         await Assertions.Expect(page.GetByTestId("model-sees")).ToHaveTextAsync("What the model sees (3x32x32)");
-        // The preview shows the colours the model received: the picture's red centre, blue border.
+        // The preview shows the colours the model received: the picture's red centre, blue border. It is drawn by JS after
+        // the render that carries the prediction (and the X-ray, which makes that later): wait until it is opaque.
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=preview]').getContext('2d').getImageData(16, 16, 1, 1).data[3] === 255");
         var centre = await page.GetByTestId("preview").EvaluateAsync<int[]>(
             "c => [...c.getContext('2d').getImageData(16, 16, 1, 1).data.slice(0, 3), ...c.getContext('2d').getImageData(1, 1, 1, 1).data.slice(0, 3)]");
         Assert.True(centre[0] > 150 && centre[2] < 80, $"centre {centre[0]},{centre[1]},{centre[2]}");
