@@ -106,7 +106,9 @@ public class DrawPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
         await Assertions.Expect(page.GetByTestId("predicted")).ToHaveTextAsync(answer.RootElement.GetProperty("label").GetString()!);
         await Assertions.Expect(page.GetByTestId("probabilities").Locator(".probability-row > span:last-child")).ToHaveTextAsync(shown);
         await Assertions.Expect(page.GetByTestId("preview")).ToHaveAttributeAsync("data-filled", "true");
-        // The picture became bright ink on the canvas: its centre column is inked, its corner is not.
+        // The picture became bright ink on the canvas: its centre column is inked, its corner is not. The pad draws it
+        // after the render that carries the prediction: wait until the centre is inked.
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=draw-canvas]').getContext('2d').getImageData(140, 140, 1, 1).data[3] > 200");
         var ink = await page.GetByTestId("draw-canvas").EvaluateAsync<int[]>(
             "c => { const d = c.getContext('2d').getImageData(0, 0, 280, 280).data; return [d[(140 * 280 + 140) * 4 + 3], d[3]]; }");
         Assert.True(ink[0] > 200, $"centre alpha {ink[0]}");
