@@ -27,10 +27,7 @@ public sealed class PredictionService(IRunControl runs) : IDigitClassifier, IDis
     {
         var model = Load(runId, epoch);
         var card = model.Card;
-        if (Pixels.Problem(pixels, card.Input) is { } problem)
-        {
-            throw new RunRequestException($"pixels: run {runId} {problem}", notFound: false);
-        }
+        CheckPixels(runId, pixels, card);
         float[] probabilities;
         lock (model.Gate)
         {
@@ -73,6 +70,15 @@ public sealed class PredictionService(IRunControl runs) : IDigitClassifier, IDis
         return new UploadPrediction(new DrawingPrediction(Predict(runId, upload.Input), upload.Input), card.Input, upload.Ink);
     }
 
+    /// <summary>Refuses <paramref name="pixels"/> that are not one image of the run's input (count, range).</summary>
+    internal static void CheckPixels(int runId, IReadOnlyList<float> pixels, ModelCard card)
+    {
+        if (Pixels.Problem(pixels, card.Input) is { } problem)
+        {
+            throw new RunRequestException($"pixels: run {runId} {problem}", notFound: false);
+        }
+    }
+
     /// <summary>Runs <paramref name="work"/> on a run's loaded network and model card, one call at a time per network.</summary>
     internal T Use<T>(int runId, Func<Network, ModelCard, T> work, int? epoch = null)
     {
@@ -107,9 +113,8 @@ public sealed class PredictionService(IRunControl runs) : IDigitClassifier, IDis
                 runs.Get(runId) is null ? $"Run {runId} does not exist." : $"Run {runId} has no checkpoint yet (it saves one when it completes).",
                 notFound: true);
         }
-        if (epoch is { } asked && !KeptEpochs(runId).Contains(asked))
+        if (epoch is { } asked && KeptEpochs(runId) is var kept && !kept.Contains(asked))
         {
-            var kept = KeptEpochs(runId);
             throw new RunRequestException($"epoch: run {runId} kept no weights for epoch {asked}; " +
                 (kept.Count == 0 ? "it kept none (KeepEpochWeights)." : $"it kept epochs {kept[0]} to {kept[^1]}."), notFound: false);
         }

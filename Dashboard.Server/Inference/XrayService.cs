@@ -52,22 +52,22 @@ public sealed class XrayService(PredictionService predictions, Training.Datasets
 
     public Explanation Explain(int runId, IReadOnlyList<float> pixels, int target, int? other, IReadOnlyList<string> methods, int? epoch = null)
     {
-        var prediction = predictions.Predict(runId, pixels, epoch);
-        var classes = prediction.Probabilities.Count;
-        if (target < 0 || target >= classes)
-        {
-            throw new RunRequestException($"target: must be a class from 0 to {classes - 1}, got {target}.", notFound: false);
-        }
-        if (other is { } o && (o < 0 || o >= classes || o == target))
-        {
-            throw new RunRequestException($"other: must be another class from 0 to {classes - 1}, got {o}.", notFound: false);
-        }
-        if (methods.Count == 0 || methods.Any(m => !Methods.ContainsKey(m)))
-        {
-            throw new RunRequestException($"methods: each must be one of {string.Join(", ", AttributionMethods.All)}; got {string.Join(", ", methods)}.", notFound: false);
-        }
         return predictions.Use(runId, (network, card) =>
         {
+            PredictionService.CheckPixels(runId, pixels, card);
+            var classes = card.Classes.Count;
+            if (target < 0 || target >= classes)
+            {
+                throw new RunRequestException($"target: must be a class from 0 to {classes - 1}, got {target}.", notFound: false);
+            }
+            if (other is { } o && (o < 0 || o >= classes || o == target))
+            {
+                throw new RunRequestException($"other: must be another class from 0 to {classes - 1}, got {o}.", notFound: false);
+            }
+            if (methods.Count == 0 || methods.Any(m => !Methods.ContainsKey(m)))
+            {
+                throw new RunRequestException($"methods: each must be one of {string.Join(", ", AttributionMethods.All)}; got {string.Join(", ", methods)}.", notFound: false);
+            }
             var convolutional = card.Layers.Any(l => l.Kind == LayerKind.Conv2d);
             var skipped = convolutional || !methods.Contains(AttributionMethods.GradCam)
                 ? []
@@ -116,10 +116,12 @@ public sealed class XrayService(PredictionService predictions, Training.Datasets
 
     public EmbeddingPosition Place(int runId, IReadOnlyList<float> pixels, int images = 2000)
     {
-        predictions.Predict(runId, pixels); // checks the pixels against the run's input
         var (map, projection) = Map(runId, images);
         var features = predictions.Use(runId, (network, card) =>
-            network.ForwardTo([.. pixels], 1, card.Input, card.NormalizeMean, card.NormalizeStd, map.Layer, map.Features));
+        {
+            PredictionService.CheckPixels(runId, pixels, card);
+            return network.ForwardTo([.. pixels], 1, card.Input, card.NormalizeMean, card.NormalizeStd, map.Layer, map.Features);
+        });
         var (x, y) = projection.Place(features);
         return new EmbeddingPosition(x, y);
     }

@@ -109,10 +109,7 @@ public sealed class Network : IDisposable
     /// </summary>
     public unsafe float[] Predict(ReadOnlySpan<float> pixels, int count, TensorShape shape, double mean, double std, int classes)
     {
-        if (!shape.IsImage || pixels.Length != count * shape.Elements)
-        {
-            throw new ArgumentException($"Expected {count} images of {shape} ({count * shape.Elements} values), got {pixels.Length} values.");
-        }
+        CheckImages(pixels, count, shape);
         var probabilities = new float[count * classes];
         fixed (float* p = pixels)
         fixed (float* q = probabilities)
@@ -129,7 +126,7 @@ public sealed class Network : IDisposable
     /// </summary>
     public unsafe float[][] ForwardLayers(ReadOnlySpan<float> pixels, TensorShape shape, double mean, double std, IReadOnlyList<long> sizes)
     {
-        CheckImage(pixels, shape);
+        CheckImages(pixels, 1, shape);
         var outputs = new float[sizes.Sum()];
         var written = new long[sizes.Count];
         fixed (float* p = pixels)
@@ -156,10 +153,7 @@ public sealed class Network : IDisposable
     /// <summary>Layers 0..<paramref name="last"/> for <paramref name="count"/> images: each image's output, <paramref name="features"/> values.</summary>
     public unsafe float[] ForwardTo(ReadOnlySpan<float> pixels, int count, TensorShape shape, double mean, double std, int last, int features)
     {
-        if (!shape.IsImage || pixels.Length != count * shape.Elements)
-        {
-            throw new ArgumentException($"Expected {count} images of {shape} ({count * shape.Elements} values), got {pixels.Length} values.");
-        }
+        CheckImages(pixels, count, shape);
         var output = new float[(long)count * features];
         fixed (float* p = pixels)
         fixed (float* o = output)
@@ -194,7 +188,7 @@ public sealed class Network : IDisposable
     public unsafe Attribution Attribute(ReadOnlySpan<float> pixels, TensorShape shape, double mean, double std, int target, int? other,
         AttributionMethod method, int samples = 50, double noise = 0.15, ulong seed = 1)
     {
-        CheckImage(pixels, shape);
+        CheckImages(pixels, 1, shape);
         var map = new float[shape.Elements];
         fixed (float* p = pixels)
         fixed (float* m = map)
@@ -205,11 +199,11 @@ public sealed class Network : IDisposable
         }
     }
 
-    private static void CheckImage(ReadOnlySpan<float> pixels, TensorShape shape)
+    private static void CheckImages(ReadOnlySpan<float> pixels, int count, TensorShape shape)
     {
-        if (!shape.IsImage || pixels.Length != shape.Elements)
+        if (!shape.IsImage || pixels.Length != count * shape.Elements)
         {
-            throw new ArgumentException($"Expected one image of {shape} ({shape.Elements} values), got {pixels.Length} values.");
+            throw new ArgumentException($"Expected {count} images of {shape} ({count * shape.Elements} values), got {pixels.Length} values.");
         }
     }
 
