@@ -233,17 +233,16 @@ internal sealed class ClaimWriter(TeamStore store, RunClaim claim, string folder
 
     public void OnCheckpointSaved(int epochs) => Upload(epochs);
 
-    // An epoch's kept weights never change once written: each is stored once, not with every later epoch.
-    private readonly HashSet<string> _storedEpochs = [];
-
-    /// <summary>Stores every file of the run's folder (the checkpoint and what lies beside it).</summary>
+    /// <summary>
+    /// Stores the files of the run's folder (the checkpoint and what lies beside it). An epoch's kept weights never
+    /// change once written, so only those of epoch <paramref name="checkpointEpochs"/> go with it; earlier ones are stored.
+    /// </summary>
     public void Upload(int checkpointEpochs)
     {
         var files = Directory.GetFiles(folder).Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal))
-            .Select(Path.GetFileName).Where(name => EpochWeights.EpochOf(name!) is null || !_storedEpochs.Contains(name!))
-            .Select(name => (name!, File.ReadAllBytes(Path.Combine(folder, name!)))).ToList();
+            .Where(f => EpochWeights.EpochOf(Path.GetFileName(f)) is not { } epoch || epoch == checkpointEpochs)
+            .Select(f => (Path.GetFileName(f), File.ReadAllBytes(f))).ToList();
         Persist(() => store.SaveFiles(claim, checkpointEpochs, files));
-        _storedEpochs.UnionWith(files.Select(f => f.Item1).Where(name => EpochWeights.EpochOf(name) is not null));
     }
 
     /// <summary>Writes run <paramref name="runId"/>'s stored files into <paramref name="target"/>.</summary>
