@@ -16,7 +16,7 @@ function hub() {
     c.on("RunQueued", run => charts.forEach(chart => chart.runId === run.id && showHistory(chart, run.epochs)));
     c.on("EpochCompleted", message => charts.forEach(chart => chart.runId === message.runId && appendEpoch(chart, message.metrics)));
     // The charts need only history and epochs; the other messages are ignored (and not warned about).
-    ["RunStarted", "BatchProgress", "RunCompleted", "RunFailed", "RunCancelled"].forEach(m => c.on(m, () => {}));
+    ["RunStarted", "BatchProgress", "HealthSampled", "HealthAlert", "RunCompleted", "RunFailed", "RunCancelled"].forEach(m => c.on(m, () => {}));
     // After a reconnect, history is sent again; points already drawn are skipped by epoch.
     c.onreconnected(() => new Set([...charts.values()].map(ch => ch.runId).filter(id => id != null)).forEach(id => c.invoke("FollowRun", id)));
     connection = { connection: c, started: c.start() };

@@ -48,6 +48,18 @@ public sealed class ConsoleProgress(TextWriter output, int epochs, bool interact
         }
     }
 
+    public void OnHealth(HealthSample sample)
+    {
+        foreach (var alert in sample.NewAlerts)
+        {
+            if (interactive)
+            {
+                output.WriteLine();
+            }
+            output.WriteLine($"alert at epoch {alert.Epoch}, batch {alert.Batch}: {alert.Message}");
+        }
+    }
+
     public void OnEpoch(EpochMetrics e)
     {
         CompletedEpochs = e.Epoch;
@@ -60,6 +72,19 @@ public sealed class ConsoleProgress(TextWriter output, int epochs, bool interact
             : "no validation split";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"epoch {e.Epoch}/{epochs}: train loss {e.TrainLoss:F4} acc {e.TrainAccuracy:P2}, {validation}, {e.Seconds:F1} s, {e.ImagesPerSecond:F0} img/s"));
+        if (e.Health is { } health)
+        {
+            output.WriteLine(HealthLine(health));
+        }
+    }
+
+    /// <summary>An epoch's health in one line: each layer with parameters as gradient norm / update ratio, each ReLU's dead units.</summary>
+    public static string HealthLine(EpochHealth health)
+    {
+        var layers = string.Join(", ", health.Layers.Where(l => l.Parameters > 0)
+            .Select(l => FormattableString.Invariant($"{l.Layer} {l.Kind} {l.GradientNorm:G2}/{l.UpdateRatio:G2}")));
+        var dead = string.Join(", ", health.Layers.Where(l => l.DeadFraction is not null).Select(l => FormattableString.Invariant($"{l.Layer} {l.DeadFraction:P0}")));
+        return $"  health ({health.Samples} batches measured): gradient norm / update ratio {layers}" + (dead.Length > 0 ? $"; dead ReLU units {dead}" : "");
     }
 
     public void OnCompleted(TestMetrics t)

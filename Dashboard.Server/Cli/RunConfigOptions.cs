@@ -27,8 +27,9 @@ internal sealed class RunConfigOptions
     public Option<string> Device { get; } = new("--device") { Description = "auto (CUDA when available, else CPU), cpu, cuda or cuda:N.", DefaultValueFactory = _ => Defaults.Device };
     public Option<int?> TrainLimit { get; } = new("--train-limit") { Description = "Use only the first N training images (before the split)." };
     public Option<int?> TestLimit { get; } = new("--test-limit") { Description = "Evaluate on only the first N test images." };
+    public Option<int> HealthEvery { get; } = new("--health-every") { Description = "Measure every layer's training health (gradient, weight and update norms, activations, dead ReLUs, BatchNorm statistics) every N batches and at each epoch's end, with alerts; 0 measures nothing.", DefaultValueFactory = _ => Defaults.HealthEvery };
 
-    public IEnumerable<Option> All => [Recipe, Dataset, Model, Optimizer, Lr, Schedule, Momentum, WeightDecay, ChannelsLast, Precision, BatchSize, Epochs, Validation, Seed, Device, TrainLimit, TestLimit];
+    public IEnumerable<Option> All => [Recipe, Dataset, Model, Optimizer, Lr, Schedule, Momentum, WeightDecay, ChannelsLast, Precision, BatchSize, Epochs, Validation, Seed, Device, TrainLimit, TestLimit, HealthEvery];
 
     /// <summary>The configuration the command line asks for: a recipe's values unless an option was given; null and a message for an unknown recipe.</summary>
     public (RunConfig? Config, string? Error) Read(ParseResult parse)
@@ -58,6 +59,7 @@ internal sealed class RunConfigOptions
             Device = Pick(Device, basis.Device),
             TrainLimit = Pick(TrainLimit, basis.TrainLimit),
             TestLimit = Pick(TestLimit, basis.TestLimit),
+            HealthEvery = Pick(HealthEvery, basis.HealthEvery),
         }, null);
     }
 }

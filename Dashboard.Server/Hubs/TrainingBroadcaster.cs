@@ -31,6 +31,15 @@ public sealed class TrainingBroadcaster(IHubContext<TrainingHub, ITrainingClient
 
     public void OnBatch(RunBatch batch) => Send(batch.RunId, null, c => c.BatchProgress(batch));
 
+    public void OnHealth(RunHealth health) => Send(health.RunId, null, async c =>
+    {
+        await c.HealthSampled(health);
+        foreach (var alert in health.Sample.NewAlerts)
+        {
+            await c.HealthAlert(new RunAlert(health.RunId, alert));
+        }
+    });
+
     public void OnEpoch(RunRecord run, EpochMetrics epoch) => Send(run.Id, run, c => c.EpochCompleted(new RunEpoch(run.Id, epoch)));
 
     public void OnFinished(RunRecord run) => Send(run.Id, run, c => run.Status switch

@@ -8,12 +8,15 @@ public sealed class RunEvents : IRunListener
 {
     public event Action<RunRecord>? RunChanged;
     public event Action<RunBatch>? BatchProgressed;
+    public event Action<RunHealth>? HealthSampled;
 
     public void OnQueued(RunRecord run) => RunChanged?.Invoke(run);
 
     public void OnStarted(RunRecord run) => RunChanged?.Invoke(run);
 
     public void OnBatch(RunBatch batch) => BatchProgressed?.Invoke(batch);
+
+    public void OnHealth(RunHealth health) => HealthSampled?.Invoke(health);
 
     public void OnEpoch(RunRecord run, EpochMetrics epoch) => RunChanged?.Invoke(run);
 
@@ -33,5 +36,11 @@ public abstract class RunEventSource(RunEvents events)
     {
         add => events.BatchProgressed += value;
         remove => events.BatchProgressed -= value;
+    }
+
+    public event Action<RunHealth>? HealthSampled
+    {
+        add => events.HealthSampled += value;
+        remove => events.HealthSampled -= value;
     }
 }

@@ -34,6 +34,12 @@ public sealed class GuardedRunService(IRunControl runs, IOperatorGate gate) : IR
         remove => runs.BatchProgressed -= value;
     }
 
+    public event Action<RunHealth>? HealthSampled
+    {
+        add => runs.HealthSampled += value;
+        remove => runs.HealthSampled -= value;
+    }
+
     public StartRunResult Start(RunConfig config)
     {
         if (!gate.MayControl)

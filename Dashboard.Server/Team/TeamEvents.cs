@@ -28,7 +28,8 @@ public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listen
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
-        signals?.Subscribe(_ => Wake(), batch => RunListeners.Notify(_listeners, l => l.OnBatch(batch), logger));
+        signals?.Subscribe(_ => Wake(), batch => RunListeners.Notify(_listeners, l => l.OnBatch(batch), logger),
+            health => RunListeners.Notify(_listeners, l => l.OnHealth(health), logger));
         var first = true;
         while (!stopping.IsCancellationRequested)
         {

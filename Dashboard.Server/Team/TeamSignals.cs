@@ -14,6 +14,7 @@ public sealed class TeamSignals : IDisposable
 {
     private static readonly RedisChannel Changed = RedisChannel.Literal("dashboard:run-changed");
     private static readonly RedisChannel Progress = RedisChannel.Literal("dashboard:batch");
+    private static readonly RedisChannel Health = RedisChannel.Literal("dashboard:health");
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly ConnectionMultiplexer _redis;
 
@@ -28,8 +29,11 @@ public sealed class TeamSignals : IDisposable
 
     public void BatchProgressed(RunBatch batch) => Publish(Progress, JsonSerializer.Serialize(batch, Json));
 
+    /// <summary>A measured batch's health; its epoch's summary is stored with the epoch, so a lost one is only a live view missed.</summary>
+    public void HealthSampled(RunHealth health) => Publish(Health, JsonSerializer.Serialize(health, Json));
+
     /// <summary>Calls back on Redis's own threads; handlers must be quick.</summary>
-    public void Subscribe(Action<int> runChanged, Action<RunBatch> batchProgressed)
+    public void Subscribe(Action<int> runChanged, Action<RunBatch> batchProgressed, Action<RunHealth> healthSampled)
     {
         var subscriber = _redis.GetSubscriber();
         subscriber.Subscribe(Changed, (_, message) =>
@@ -44,6 +48,13 @@ public sealed class TeamSignals : IDisposable
             if (JsonSerializer.Deserialize<RunBatch>(message.ToString(), Json) is { } batch)
             {
                 batchProgressed(batch);
+            }
+        });
+        subscriber.Subscribe(Health, (_, message) =>
+        {
+            if (JsonSerializer.Deserialize<RunHealth>(message.ToString(), Json) is { } health)
+            {
+                healthSampled(health);
             }
         });
     }

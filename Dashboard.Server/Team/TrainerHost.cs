@@ -229,6 +229,8 @@ internal sealed class ClaimWriter(TeamStore store, RunClaim claim, string folder
         }
     }
 
+    public void OnHealth(HealthSample sample) => signals?.HealthSampled(new RunHealth(claim.Run.Id, sample));
+
     public void OnEpoch(EpochMetrics epoch) => Persist(() => store.SaveEpoch(claim, epoch));
 
     public void OnCheckpointSaved(int epochs) => Upload(epochs);

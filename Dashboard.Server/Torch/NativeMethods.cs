@@ -84,6 +84,11 @@ internal static partial class NativeMethods
     internal static unsafe partial int TrainBatches(NetHandle net, OptimizerHandle optim, DataHandle data, IndexHandle index,
         long start, int batchSize, int batches, double* learningRates, out double lossSum, out long correct, out long samples, out int firstNonFinite);
 
+    [LibraryImport(Library, EntryPoint = "dt_train_health")]
+    internal static unsafe partial int TrainHealth(NetHandle net, OptimizerHandle optim, DataHandle data, IndexHandle index,
+        long start, int batchSize, double learningRate, int resetFired, int bins, double* values, float* histograms, int maxLayers,
+        out double loss, out long correct, out long samples);
+
     [LibraryImport(Library, EntryPoint = "dt_evaluate")]
     internal static unsafe partial int Evaluate(NetHandle net, DataHandle data, IndexHandle index, int batchSize,
         out double lossSum, long* predictions, float* probabilities, int classes);

@@ -9,6 +9,16 @@ namespace Dashboard.Server.Torch;
 /// </summary>
 public readonly record struct BatchStats(double LossSum, long Correct, long Samples, int? FirstNonFinite);
 
+/// <summary>
+/// One layer measured at a training step (dt_train_health); NaN where a value does not apply to the layer. The
+/// histograms are of its weight tensor and that tensor's gradient, when asked for and the layer has one.
+/// </summary>
+public sealed record LayerSample(long Parameters, double WeightNorm, double GradientNorm, double UpdateNorm, double ActivationMean,
+    double ActivationStd, double DeadFraction, double RunningMean, double RunningVariance, Histogram? Weights, Histogram? Gradients);
+
+/// <summary>A measured training step: its loss sum (one batch) and every layer's sample.</summary>
+public sealed record MeasuredBatch(BatchStats Stats, IReadOnlyList<LayerSample> Layers);
+
 /// <summary>What an evaluation pass returns: summed loss, argmax per sample, optional softmax rows.</summary>
 public sealed record Evaluation(double LossSum, long[] Predictions, float[]? Probabilities);
 
@@ -85,6 +95,47 @@ public sealed class Network : IDisposable
             TorchException.Check(NativeMethods.TrainBatches(_handle, optimizer.Handle, data.Handle, index.Handle,
                 start, batchSize, batches, rates, out var loss, out var correct, out var samples, out var bad));
             return new BatchStats(loss, correct, samples, bad >= 0 ? bad : null);
+        }
+    }
+
+    /// <summary>
+    /// Trains the one batch at index position <paramref name="start"/> (at <paramref name="learningRate"/>, or the
+    /// optimizer's rate when 0) and measures each of the network's <paramref name="layers"/> layers on the way.
+    /// <paramref name="resetFired"/> starts counting ReLU units that fired afresh; <paramref name="bins"/> &gt; 0 adds
+    /// weight and gradient histograms.
+    /// </summary>
+    public unsafe MeasuredBatch TrainMeasured(Optimizer optimizer, DeviceDataset data, DeviceIndex index, long start, int batchSize,
+        double learningRate, int layers, bool resetFired, int bins)
+    {
+        const int values = 9; // DT_H_VALUES
+        var measured = new double[layers * values];
+        var histograms = new float[bins > 0 ? layers * 2 * (bins + 2) : 1];
+        fixed (double* v = measured)
+        fixed (float* h = histograms)
+        {
+            var count = NativeMethods.TrainHealth(_handle, optimizer.Handle, data.Handle, index.Handle, start, batchSize, learningRate,
+                resetFired ? 1 : 0, bins, v, h, layers, out var loss, out var correct, out var samples);
+            TorchException.Check(Math.Min(count, 0));
+            if (count != layers)
+            {
+                throw new TorchException($"the network has {count} layers, not the expected {layers}");
+            }
+            var stats = new BatchStats(loss * samples, correct, samples, double.IsFinite(loss) ? null : 0);
+            return new MeasuredBatch(stats, [.. Enumerable.Range(0, layers).Select(i =>
+            {
+                var m = measured.AsSpan(i * values, values);
+                Histogram? Read(int which)
+                {
+                    if (bins == 0)
+                    {
+                        return null;
+                    }
+                    var at = (i * 2 + which) * (bins + 2);
+                    return float.IsNaN(histograms[at]) ? null
+                        : new Histogram(histograms[at], histograms[at + 1], [.. histograms.AsSpan(at + 2, bins).ToArray().Select(c => (long)c)]);
+                }
+                return new LayerSample((long)m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], Read(0), Read(1));
+            })]);
         }
     }
 

@@ -16,6 +16,9 @@ public interface IRunListener
     /// <summary>Throttled by the queue to about four a second per run, plus each epoch's last batch.</summary>
     void OnBatch(RunBatch batch) { }
 
+    /// <summary>A measured batch's health (RunConfig.HealthEvery), with the alerts it raised.</summary>
+    void OnHealth(RunHealth health) { }
+
     /// <summary><paramref name="run"/> already holds <paramref name="epoch"/> as its last epoch.</summary>
     void OnEpoch(RunRecord run, EpochMetrics epoch) { }
 

@@ -16,6 +16,9 @@ public interface ITrainingObserver
     /// </summary>
     void OnBatch(BatchProgress progress) { }
 
+    /// <summary>A measured batch (RunConfig.HealthEvery): the epoch's health so far and the alerts it raised.</summary>
+    void OnHealth(HealthSample sample) { }
+
     void OnEpoch(EpochMetrics epoch) { }
 
     /// <summary>The checkpoint of the first <paramref name="epochs"/> epochs is on disk (RunFiles.Checkpoint), whole.</summary>

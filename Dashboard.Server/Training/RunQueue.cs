@@ -224,6 +224,12 @@ public sealed class RunQueue : IHostedService, IDisposable
             queue.Notify(l => l.OnBatch(batch));
         }
 
+        public void OnHealth(HealthSample sample)
+        {
+            var health = new RunHealth(run.Record.Id, sample);
+            queue.Notify(l => l.OnHealth(health));
+        }
+
         public void OnEpoch(EpochMetrics epoch)
         {
             var record = queue.Update(run, r => r with { Epochs = [.. r.Epochs, epoch] });

@@ -13,6 +13,7 @@ public static class RunValidation
 {
     public const int MaxEpochs = 1000;
     public const int MaxBatchSize = 65536;
+    public const int MaxHealthEvery = 1_000_000;
 
     public static IReadOnlyDictionary<string, string[]> Validate(RunConfig config, DatasetCatalog datasets)
     {
@@ -64,6 +65,8 @@ public static class RunValidation
         if (config.Device.Trim().ToLowerInvariant() is not ("auto" or "cpu") && !config.Device.Trim().StartsWith("cuda", StringComparison.OrdinalIgnoreCase))
             Add("device", $"must be auto, cpu, cuda or cuda:N, got '{config.Device}'.");
 
+        if (config.HealthEvery is < 0 or > MaxHealthEvery)
+            Add("healthEvery", $"must be between 0 (off) and {MaxHealthEvery} batches, got {config.HealthEvery}.");
         if (!Enum.IsDefined(config.Precision))
             Add("precision", $"must be fp32, bf16 or fp16, got {(int)config.Precision}.");
 

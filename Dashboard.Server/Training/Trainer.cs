@@ -47,6 +47,12 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
     private const double CallSeconds = 0.03;
     private const int MaxBatchesPerCall = 256;
 
+    /// <summary>Bins of the per-epoch weight and gradient histograms.</summary>
+    public const int HistogramBins = 30;
+
+    /// <summary>The epochs whose health is measured when the run asks for it (all); the bench alternates to time its cost.</summary>
+    public Func<int, bool> MeasuresHealthIn { get; init; } = _ => true;
+
     /// <remarks>For the command line, the bench and tests: plans the configuration (RunConfigException when it is invalid)
     /// and trains it on the device it names. The dashboard's runs were planned when they were created.</remarks>
     public RunResult Run(RunConfig config, ITrainingObserver observer, RunFiles? files = null, CancellationToken cancellation = default) =>
@@ -125,6 +131,7 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
         var card = new ModelCard(config.Dataset, config.Layers is null ? config.Model : "custom", layers, info.Shape, info.Classes,
             config.NormalizeMean, config.NormalizeStd, null, DateTimeOffset.UtcNow);
         var epochs = new List<EpochMetrics>();
+        var health = config.HealthEvery > 0 ? new HealthMonitor(layers) : null;
         for (var epoch = done + 1; epoch <= config.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
@@ -135,10 +142,14 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
             var learningRate = config.LearningRate;
             var scheduled = new double[config.Schedule == LearningRateSchedule.Constant ? 0 : MaxBatchesPerCall];
             var perCall = 1;
+            var measures = health is not null && MeasuresHealthIn(epoch);
             for (var batch = 0; batch < batches;)
             {
                 cancellation.ThrowIfCancellationRequested();
-                var take = Math.Min(perCall, batches - batch);
+                // Health is measured on every HealthEvery-th batch and the epoch's last, each in a call of its own.
+                var nextMeasured = measures ? Math.Min((batch / config.HealthEvery + 1) * config.HealthEvery - 1, batches - 1) : batches;
+                var measure = batch == nextMeasured;
+                var take = measure ? 1 : Math.Min(perCall, nextMeasured - batch);
                 var rates = scheduled.AsSpan(0, Math.Min(take, scheduled.Length));
                 for (var i = 0; i < rates.Length; i++)
                 {
@@ -147,19 +158,35 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
                 }
                 learningRate = rates.IsEmpty ? learningRate : rates[^1];
                 var callStart = Stopwatch.GetTimestamp();
-                var stats = network.TrainBatches(optimizer, trainData, order, (long)batch * config.BatchSize, config.BatchSize, take, rates);
+                BatchStats stats;
+                if (measure)
+                {
+                    var measured = network.TrainMeasured(optimizer, trainData, order, (long)batch * config.BatchSize, config.BatchSize,
+                        rates.IsEmpty ? 0 : rates[0], layers.Count, resetFired: batch < config.HealthEvery, bins: batch == batches - 1 ? HistogramBins : 0);
+                    stats = measured.Stats;
+                    observer.OnHealth(health!.Add(epoch, batch + 1, batches, stats.LossSum / stats.Samples, measured.Layers, batch == batches - 1));
+                }
+                else
+                {
+                    stats = network.TrainBatches(optimizer, trainData, order, (long)batch * config.BatchSize, config.BatchSize, take, rates);
+                    // Calls of about CallSeconds: progress and Stop stay prompt, per-call overhead (and on a
+                    // GPU, the one host-device sync per call) fades for small networks.
+                    var callSeconds = Math.Max(Stopwatch.GetElapsedTime(callStart).TotalSeconds, 1e-6);
+                    perCall = Math.Clamp(Math.Min(perCall * 2, (int)(take * CallSeconds / callSeconds)), 1, MaxBatchesPerCall);
+                }
                 if (stats.FirstNonFinite is { } bad)
                 {
-                    throw new RunDivergedException(epoch, batch + bad + 1, stats.LossSum / Math.Max(1, stats.Samples));
+                    var loss = stats.LossSum / Math.Max(1, stats.Samples);
+                    if (health is not null && !measure)
+                    {
+                        observer.OnHealth(health.Diverged(epoch, batch + bad + 1, batches, loss));
+                    }
+                    throw new RunDivergedException(epoch, batch + bad + 1, loss);
                 }
                 batch += take;
                 lossSum += stats.LossSum;
                 correct += stats.Correct;
                 seen += stats.Samples;
-                // Calls of about CallSeconds: progress and Stop stay prompt, per-call overhead (and on a
-                // GPU, the one host-device sync per call) fades for small networks.
-                var callSeconds = Math.Max(Stopwatch.GetElapsedTime(callStart).TotalSeconds, 1e-6);
-                perCall = Math.Clamp(Math.Min(perCall * 2, (int)(take * CallSeconds / callSeconds)), 1, MaxBatchesPerCall);
                 var elapsed = clock.Elapsed.TotalSeconds;
                 observer.OnBatch(new BatchProgress(epoch, batch, batches, lossSum / seen, (double)correct / seen, seen / elapsed, elapsed));
             }
@@ -169,7 +196,7 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
                     validationPositions.Select(p => train.Labels[p]).ToArray(), info.Classes.Count)
                 : ((double, double)?)null;
             var metrics = new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, validation?.Item1, validation?.Item2,
-                clock.Elapsed.TotalSeconds, seen / trainSeconds, learningRate, DateTimeOffset.UtcNow);
+                clock.Elapsed.TotalSeconds, seen / trainSeconds, learningRate, DateTimeOffset.UtcNow, measures ? health!.Epoch : null);
             epochs.Add(metrics);
             observer.OnEpoch(metrics);
             // After the epoch is reported (and stored): a resume redoes at most this one epoch.

@@ -60,6 +60,9 @@ public interface IRunService
 
     /// <summary>Throttled batch progress of a running run. Raised off the UI thread.</summary>
     event Action<RunBatch>? BatchProgressed;
+
+    /// <summary>A running run's measured batch: its epoch's health so far and new alerts. Raised off the UI thread.</summary>
+    event Action<RunHealth>? HealthSampled;
 }
 
 /// <summary>What can be trained here: datasets, presets, devices, and spec checking.</summary>

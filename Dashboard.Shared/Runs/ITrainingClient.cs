@@ -17,7 +17,16 @@ public interface ITrainingClient
     /// <summary>Progress within an epoch, at most about four a second per run.</summary>
     Task BatchProgress(RunBatch batch);
 
-    /// <summary>An epoch finished; Metrics.CompletedAt is the server's timestamp.</summary>
+    /// <summary>
+    /// A measured batch (RunConfig.HealthEvery, every 50th batch and each epoch's last by default): the current epoch's
+    /// per-layer health so far and the alerts this batch raised.
+    /// </summary>
+    Task HealthSampled(RunHealth health);
+
+    /// <summary>A health alert (exploding or vanishing gradient, dead units, update ratio, non-finite loss).</summary>
+    Task HealthAlert(RunAlert alert);
+
+    /// <summary>An epoch finished; Metrics.CompletedAt is the server's timestamp; Metrics.Health its layers' health.</summary>
     Task EpochCompleted(RunEpoch epoch);
 
     /// <summary>The run finished; Test holds the test metrics and the confusion matrix.</summary>

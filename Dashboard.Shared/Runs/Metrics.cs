@@ -28,7 +28,8 @@ public sealed record BatchProgress(
     public double EtaSeconds => Batch == 0 ? 0 : Seconds * (Batches - Batch) / Batch;
 }
 
-/// <summary>One completed epoch. Accuracies are fractions in [0, 1].</summary>
+/// <summary>One completed epoch. Accuracies are fractions in [0, 1]. Health: the layers' training health over the epoch,
+/// null when the run samples none (<see cref="RunConfig.HealthEvery"/> 0).</summary>
 public sealed record EpochMetrics(
     int Epoch,
     double TrainLoss,
@@ -38,7 +39,8 @@ public sealed record EpochMetrics(
     double Seconds,
     double ImagesPerSecond,
     double LearningRate,
-    DateTimeOffset CompletedAt);
+    DateTimeOffset CompletedAt,
+    EpochHealth? Health = null);
 
 /// <summary>Per-class results on the test set. Fractions in [0, 1].</summary>
 public sealed record ClassMetrics(

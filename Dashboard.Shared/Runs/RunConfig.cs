@@ -120,6 +120,13 @@ public sealed record RunConfig
     /// 4 bytes a parameter an epoch (<see cref="EpochWeights.Bytes"/>).
     /// </summary>
     public bool? KeepEpochWeights { get; init; }
+
+    /// <summary>
+    /// Measure every layer's training health (gradient, weight and update norms, activations, dead ReLU units,
+    /// BatchNorm statistics) on every this-many-th batch and on each epoch's last; 0 measures nothing. Summarised per
+    /// epoch (<see cref="EpochMetrics.Health"/>) and checked for alerts.
+    /// </summary>
+    public int HealthEvery { get; init; } = 50;
 }
 
 /// <summary>The per-epoch weights a run keeps (<see cref="RunConfig.KeepEpochWeights"/>).</summary>

@@ -101,14 +101,7 @@ public sealed class LearningRateFinderOnMnistTests(Xunit.Abstractions.ITestOutpu
     [Fact]
     public void For_cnn_bn_with_adam_the_valley_lies_between_3e_4_and_3e_2_and_one_epoch_at_it_reaches_98_percent()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Dashboard.sln")))
-        {
-            root = root.Parent;
-        }
-        var data = Path.Combine(root!.FullName, "data");
-        Assert.True(File.Exists(Path.Combine(data, "mnist", "train-images-idx3-ubyte")), $"MNIST is not in {data}: run scripts/setup.sh (scripts/test.sh does).");
-        var catalog = new DatasetCatalog(data);
+        var catalog = new DatasetCatalog(MnistFolder.Path);
         var config = new RunConfig { Model = "cnn-bn", Optimizer = OptimizerKind.Adam, Epochs = 1, Device = "cpu" };
 
         var found = new LearningRateFinder(catalog).Find(RunPlan.Make(config, catalog), "cpu", new LrFindRequest { Config = config });

@@ -120,6 +120,10 @@ public sealed class SignalRTests : IDisposable
         Assert.Equal([1, 2, 3, 4, 5], final.Epochs.Select(e => e.Epoch));
         Assert.Equal(final.Epochs, early.Series());
         Assert.Equal(final.Epochs, late.Series());
+        // Each live epoch's last HealthSampled message held the health stored with it (the late client saw epochs 3-5 live).
+        var sampled = late.Messages.Where(m => m.Type == "HealthSampled").Select(m => m.Data.Deserialize<RunHealth>(RunsApiTests.Json)!).ToList();
+        Assert.All(sampled, h => Assert.Equal(run.Id, h.RunId));
+        Assert.All(final.Epochs.Skip(2), e => Assert.Equal(e.Health, sampled.Last(h => h.Sample.Epoch == e.Epoch).Sample.Health));
         var expected = new StringWriter();
         var console = new ConsoleProgress(expected, 5, interactive: false);
         final.Epochs.ToList().ForEach(console.OnEpoch);

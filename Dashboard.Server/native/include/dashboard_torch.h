@@ -99,6 +99,36 @@ DT_EXPORT int32_t dt_train_batches(dt_net* net, dt_optim* optim, dt_data* data, 
                                    const double* learning_rates, double* loss_sum, int64_t* correct, int64_t* samples,
                                    int32_t* first_nonfinite);
 
+/* Training health (RunConfig.HealthEvery): the numbers dt_train_health writes per layer, in this
+   order (the order is part of the ABI: HealthValue in C#). Norms are L2 over all of the layer's
+   parameters; the update is the step's change of them. A value that does not apply to a layer
+   (a norm of a layer without parameters, dead units of a layer that is not a ReLU, running
+   statistics of a layer that is not BatchNorm) is NaN. */
+enum {
+  DT_H_PARAMETERS = 0,     // the layer's parameter count
+  DT_H_WEIGHT_NORM = 1,    // ||w|| before the step
+  DT_H_GRADIENT_NORM = 2,  // ||dL/dw||
+  DT_H_UPDATE_NORM = 3,    // ||w_after - w_before||
+  DT_H_ACTIVATION_MEAN = 4,
+  DT_H_ACTIVATION_STD = 5, // of the layer's output over the batch
+  DT_H_DEAD_FRACTION = 6,  // ReLU: the fraction of units (channels of a 4-D output) that never fired since the reset
+  DT_H_RUNNING_MEAN = 7,   // BatchNorm: the mean of its running mean
+  DT_H_RUNNING_VAR = 8,    // BatchNorm: the mean of its running variance
+  DT_H_VALUES = 9,
+};
+
+/* Trains one batch, like dt_train_batches with batches = 1 (learning_rate > 0 sets the rate
+   first), and measures every layer on the way: values gets DT_H_VALUES doubles per layer.
+   reset_fired != 0 forgets which ReLU units have fired (a new epoch). bins > 0 also writes, per
+   layer, the histograms of its weight tensor and of that tensor's gradient into histograms:
+   [min, max, bins counts] for each, 2 * (bins + 2) floats per layer (NaN and zeros without one).
+   *loss is the batch's mean loss (NaN or infinite when it diverged). Returns the layer count. */
+DT_EXPORT int32_t dt_train_health(dt_net* net, dt_optim* optim, dt_data* data, dt_index* index,
+                                  int64_t start, int32_t batch_size, double learning_rate,
+                                  int32_t reset_fired, int32_t bins, double* values,
+                                  float* histograms, int32_t max_layers, double* loss,
+                                  int64_t* correct, int64_t* samples);
+
 // Evaluates every sample of `index` without autograd. predictions (count) receives the
 // argmax class; probabilities (count*classes, may be NULL) the softmax.
 DT_EXPORT int32_t dt_evaluate(dt_net* net, dt_data* data, dt_index* index, int32_t batch_size,

@@ -10,12 +10,15 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 struct dt_net {
   torch::nn::Sequential module;
   torch::Device device;
   bool channels_last; // 4-D weights and inputs kept NHWC (RunConfig.ChannelsLast)
   int32_t precision;  // DT_FP32, DT_BF16 or DT_FP16, for training (RunConfig.Precision)
+  std::vector<torch::Tensor> fired; // per layer, which ReLU units fired since dt_train_health's last reset
 };
 
 struct dt_data {
@@ -153,6 +156,58 @@ void scaled_step(dt_optim* optim, const torch::Tensor& loss) {
   }
 }
 
+// One optimizer step on the data's `rows`; outputs, when given, receives every layer's output
+// (detached). Returns the batch's mean loss and its logits, both detached.
+std::pair<torch::Tensor, torch::Tensor> train_step(dt_net* net, dt_optim* optim, dt_data* data,
+                                                   const torch::Tensor& rows,
+                                                   std::vector<torch::Tensor>* outputs) {
+  auto x = network_input(net, data->images.index_select(0, rows));
+  auto y = data->labels.index_select(0, rows);
+  optim->optimizer->zero_grad();
+  torch::Tensor logits;
+  {
+    AutocastScope autocast(net);
+    if (outputs == nullptr) {
+      logits = net->module->forward(x);
+    } else {
+      for (auto& module : *net->module) {
+        x = module.forward(x);
+        outputs->push_back(x.detach());
+      }
+      logits = x;
+    }
+  }
+  auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), y);
+  if (net->precision == DT_FP16) {
+    scaled_step(optim, loss);
+  } else {
+    loss.backward();
+    optim->optimizer->step();
+  }
+  return {loss.detach(), logits.detach()};
+}
+
+// The L2 norm of several tensors taken together.
+torch::Tensor joint_norm(const std::vector<torch::Tensor>& tensors, const torch::TensorOptions& options) {
+  if (tensors.empty()) {
+    return torch::full({}, std::nan(""), options);
+  }
+  std::vector<torch::Tensor> squares;
+  for (const auto& t : tensors) {
+    squares.push_back(t.to(torch::kFloat64).pow(2).sum());
+  }
+  return torch::stack(squares).sum().sqrt();
+}
+
+// [min, max, counts...] of a tensor, bins + 2 values, on its device.
+torch::Tensor histogram(const torch::Tensor& t, int32_t bins) {
+  auto flat = t.detach().to(torch::kFloat32).reshape(-1);
+  auto low = flat.min();
+  auto high = flat.max();
+  // histc with min == max == 0 spans the tensor's own range.
+  return torch::cat({low.view(1), high.view(1), torch::histc(flat, bins)});
+}
+
 torch::Tensor normalise(torch::Tensor unit_range, double mean, double std) {
   return unit_range.sub_(mean).div_(std);
 }
@@ -248,7 +303,7 @@ dt_net* dt_net_create(const dt_layer* layers, int32_t count, const char* device,
     module->push_back(make_layer(layers[i]));
   }
   module->to(parsed);
-  auto net = new dt_net{module, parsed, channels_last != 0, precision};
+  auto net = new dt_net{module, parsed, channels_last != 0, precision, {}};
   keep_channels_last(net);
   return net;
   DT_CATCH(nullptr)
@@ -375,23 +430,9 @@ int32_t dt_train_batches(dt_net* net, dt_optim* optim, dt_data* data, dt_index* 
     }
     const auto end = std::min<int64_t>(start + batch_size, end_of_call);
     auto rows = index->positions.slice(0, start, end);
-    auto x = network_input(net, data->images.index_select(0, rows));
-    auto y = data->labels.index_select(0, rows);
-    optim->optimizer->zero_grad();
-    torch::Tensor logits;
-    {
-      AutocastScope autocast(net);
-      logits = net->module->forward(x);
-    }
-    auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), y);
-    if (net->precision == DT_FP16) {
-      scaled_step(optim, loss);
-    } else {
-      loss.backward();
-      optim->optimizer->step();
-    }
-    losses.select(0, b).copy_(loss.detach());
-    predicted.slice(0, start - begin, end - begin).copy_(logits.detach().argmax(1));
+    const auto [loss, logits] = train_step(net, optim, data, rows, nullptr);
+    losses.select(0, b).copy_(loss);
+    predicted.slice(0, start - begin, end - begin).copy_(logits.argmax(1));
     start = end;
   }
   const auto targets = data->labels.index_select(0, index->positions.slice(0, begin, end_of_call));
@@ -410,6 +451,98 @@ int32_t dt_train_batches(dt_net* net, dt_optim* optim, dt_data* data, dt_index* 
   *loss_sum = sum;
   *samples = end_of_call - begin;
   return 0;
+  DT_CATCH(-1)
+}
+
+int32_t dt_train_health(dt_net* net, dt_optim* optim, dt_data* data, dt_index* index,
+                        int64_t start, int32_t batch_size, double learning_rate,
+                        int32_t reset_fired, int32_t bins, double* values, float* histograms,
+                        int32_t max_layers, double* loss, int64_t* correct, int64_t* samples) {
+  DT_TRY
+  TORCH_CHECK(batch_size > 0, "batch size must be positive");
+  TORCH_CHECK(bins >= 0 && bins <= 1024, "bins must be 0 to 1024, got ", bins);
+  const auto total = index->positions.size(0);
+  TORCH_CHECK(start >= 0 && start < total, "start position ", start, " is outside the index of ", total);
+  const auto layers = static_cast<int32_t>(net->module->size());
+  TORCH_CHECK(layers <= max_layers, "the network has more than ", max_layers, " layers");
+  if (learning_rate > 0) {
+    for (auto& group : optim->optimizer->param_groups()) {
+      group.options().set_lr(learning_rate);
+    }
+  }
+  if (reset_fired != 0 || net->fired.size() != static_cast<size_t>(layers)) {
+    net->fired.assign(layers, torch::Tensor());
+  }
+  net->module->train();
+  std::vector<std::vector<torch::Tensor>> before(layers);
+  {
+    torch::NoGradGuard no_grad;
+    for (int32_t i = 0; i < layers; ++i) {
+      for (const auto& p : net->module->ptr(i)->parameters(false)) {
+        before[i].push_back(p.detach().clone());
+      }
+    }
+  }
+  const auto end = std::min<int64_t>(start + batch_size, total);
+  const auto rows = index->positions.slice(0, start, end);
+  std::vector<torch::Tensor> outputs;
+  const auto [batch_loss, logits] = train_step(net, optim, data, rows, &outputs);
+
+  torch::NoGradGuard no_grad;
+  const auto options = torch::TensorOptions().dtype(torch::kFloat64).device(net->device);
+  const auto nan = torch::full({}, std::nan(""), options);
+  std::vector<torch::Tensor> rows_out;
+  std::vector<torch::Tensor> hists;
+  for (int32_t i = 0; i < layers; ++i) {
+    auto module = net->module->ptr(i);
+    const auto parameters = module->parameters(false);
+    std::vector<torch::Tensor> gradients;
+    std::vector<torch::Tensor> updates;
+    int64_t count = 0;
+    for (size_t k = 0; k < parameters.size(); ++k) {
+      count += parameters[k].numel();
+      if (parameters[k].grad().defined()) {
+        gradients.push_back(parameters[k].grad());
+      }
+      updates.push_back(parameters[k].detach() - before[i][k]);
+    }
+    const auto out = outputs[i].to(torch::kFloat32);
+    auto dead = nan;
+    if (module->as<torch::nn::ReLU>() != nullptr) {
+      // A unit is a feature of a 2-D output, a channel of a 4-D one.
+      auto fired = out.dim() == 4 ? out.gt(0).sum({0, 2, 3}).gt(0) : out.gt(0).sum(0).gt(0).reshape(-1);
+      net->fired[i] = net->fired[i].defined() ? net->fired[i].logical_or(fired) : fired;
+      dead = 1.0 - net->fired[i].to(torch::kFloat64).mean();
+    }
+    auto running_mean = nan;
+    auto running_var = nan;
+    if (auto* norm = module->as<torch::nn::BatchNorm2d>()) {
+      running_mean = norm->running_mean.to(torch::kFloat64).mean();
+      running_var = norm->running_var.to(torch::kFloat64).mean();
+    }
+    rows_out.push_back(torch::stack({torch::full({}, static_cast<double>(count), options),
+                                     joint_norm(before[i], options), joint_norm(gradients, options),
+                                     joint_norm(updates, options), out.mean().to(torch::kFloat64),
+                                     out.std().to(torch::kFloat64), dead, running_mean, running_var}));
+    if (bins > 0) {
+      const auto named = module->named_parameters(false);
+      const auto* weight = named.find("weight");
+      const auto none = torch::cat({torch::full({2}, std::nan(""), torch::TensorOptions().device(net->device)),
+                                    torch::zeros({bins}, torch::TensorOptions().device(net->device))});
+      hists.push_back(weight == nullptr ? none : histogram(*weight, bins));
+      hists.push_back(weight == nullptr || !weight->grad().defined() ? none : histogram(weight->grad(), bins));
+    }
+  }
+  const auto host = torch::stack(rows_out).to(torch::kCPU).contiguous();
+  std::memcpy(values, host.data_ptr<double>(), sizeof(double) * host.numel());
+  if (bins > 0) {
+    const auto h = torch::cat(hists).to(torch::kCPU, torch::kFloat32).contiguous();
+    std::memcpy(histograms, h.data_ptr<float>(), sizeof(float) * h.numel());
+  }
+  *loss = batch_loss.item<double>();
+  *correct = logits.argmax(1).eq(data->labels.index_select(0, rows)).sum().item<int64_t>();
+  *samples = end - start;
+  return layers;
   DT_CATCH(-1)
 }
 
