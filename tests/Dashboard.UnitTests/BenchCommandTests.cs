@@ -15,7 +15,7 @@ public class BenchCommandTests
     {
         var output = new StringWriter();
         Assert.Equal(0, BenchCommand.Run(["--help"], output, new StringWriter()));
-        foreach (var option in new[] { "--presets", "--images", "--batch-size", "--rounds", "--data", "--python", "--time-to-accuracy", "--recipes", "--predict" })
+        foreach (var option in new[] { "--presets", "--images", "--batch-size", "--rounds", "--data", "--python", "--time-to-accuracy", "--recipes", "--predict", "--health-cost" })
         {
             Assert.Contains(option, output.ToString());
         }

@@ -192,11 +192,11 @@ torch::Tensor joint_norm(const std::vector<torch::Tensor>& tensors, const torch:
   if (tensors.empty()) {
     return torch::full({}, std::nan(""), options);
   }
-  std::vector<torch::Tensor> squares;
+  std::vector<torch::Tensor> norms;
   for (const auto& t : tensors) {
-    squares.push_back(t.to(torch::kFloat64).pow(2).sum());
+    norms.push_back(t.norm().to(torch::kFloat64));
   }
-  return torch::stack(squares).sum().sqrt();
+  return torch::stack(norms).pow(2).sum().sqrt();
 }
 
 // [min, max, counts...] of a tensor, bins + 2 values, on its device.
