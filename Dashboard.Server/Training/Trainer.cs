@@ -24,9 +24,13 @@ public sealed record RunResult(RunStarted Started, IReadOnlyList<EpochMetrics> E
 /// </summary>
 public sealed record RunFiles(string? Checkpoint, string? InitialWeights = null, bool Resume = false);
 
-/// <summary>The loss became NaN or infinite at this epoch and batch; the run cannot go on.</summary>
-public sealed class RunDivergedException(int epoch, int batch, double loss)
-    : Exception($"The loss diverged ({loss}) at epoch {epoch}, batch {batch}; the checkpoint of the last completed epoch is kept. Try a smaller learning rate.")
+/// <summary>
+/// The loss became NaN or infinite at this epoch and batch; the run cannot go on. <paramref name="warnings"/>: the health
+/// alerts the epoch raised before it, kept in the message (the epoch's health is never stored, as the epoch never ends).
+/// </summary>
+public sealed class RunDivergedException(int epoch, int batch, double loss, IReadOnlyList<HealthAlert>? warnings = null)
+    : Exception($"The loss diverged ({loss}) at epoch {epoch}, batch {batch}; the checkpoint of the last completed epoch is kept. Try a smaller learning rate." +
+        string.Concat((warnings ?? []).Where(a => a.Kind != HealthAlertKind.NonFiniteLoss).Select(a => $" Batch {a.Batch}: {a.Message}")))
 {
     public int Epoch { get; } = epoch;
     public int Batch { get; } = batch;
@@ -181,7 +185,7 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
                     {
                         observer.OnHealth(health.Diverged(epoch, batch + bad + 1, batches, loss));
                     }
-                    throw new RunDivergedException(epoch, batch + bad + 1, loss);
+                    throw new RunDivergedException(epoch, batch + bad + 1, loss, health?.Epoch?.Alerts);
                 }
                 batch += take;
                 lossSum += stats.LossSum;

@@ -179,6 +179,37 @@ public sealed class SignalRTests : IDisposable
     }
 
     [Fact]
+    public async Task A_follower_gets_the_health_alerts_of_a_run_whose_rate_is_too_high_each_as_its_own_message()
+    {
+        using var data = new TempFolder();
+        SyntheticData.WriteMnistLike(data.Path, train: 640, test: 20);
+        using var gate = new EpochGate(1);
+        await using var factory = new DashboardFactory(data.Path, _runs.Path, gate);
+        factory.UseKestrel(0);
+        factory.StartServer();
+        // Measured on every batch, SGD at 0.5 makes this network's gradients explode in epoch 1 and its loss diverge in epoch 2.
+        var run = await RunsApiTests.Create(factory.CreateClient(),
+            new { model = "mlp", optimizer = "sgd", learningRate = 0.5, batchSize = 32, epochs = 3, validationFraction = 0, healthEvery = 1, device = "cpu" });
+        Assert.True(gate.WaitReached(TimeSpan.FromMinutes(1)));
+        using var follower = new Follower(factory.ClientOptions.BaseAddress.ToString().TrimEnd('/'), run.Id);
+        await follower.Followed;
+        gate.Release();
+        await follower.Finished();
+
+        var alerts = follower.Messages.Where(m => m.Type == "HealthAlert").Select(m => m.Data.Deserialize<RunAlert>(RunsApiTests.Json)!).ToList();
+        Assert.All(alerts, a => Assert.Equal((run.Id, 2), (a.RunId, a.Alert.Epoch)));
+        Assert.Equal([HealthAlertKind.ExplodingGradient, HealthAlertKind.NonFiniteLoss], alerts.Select(a => a.Alert.Kind));
+        var sampled = follower.Messages.Where(m => m.Type == "HealthSampled").Select(m => m.Data.Deserialize<RunHealth>(RunsApiTests.Json)!).ToList();
+        Assert.Equal(alerts.Select(a => a.Alert), sampled.SelectMany(h => h.Sample.NewAlerts));
+        Assert.Equal("RunFailed", follower.Messages[^1].Type);
+        var failed = follower.Messages[^1].Data.Deserialize<RunRecord>(RunsApiTests.Json)!;
+        Assert.Equal(RunStatus.Diverged, failed.Status);
+        Assert.Contains("Exploding gradient", failed.Error);
+        // Epoch 1's health (with its own exploding alert) is stored with it.
+        Assert.Contains(failed.Epochs[0].Health!.Alerts, a => a.Kind == HealthAlertKind.ExplodingGradient);
+    }
+
+    [Fact]
     public async Task Following_an_unknown_run_answers_false_and_sends_nothing()
     {
         await using var factory = new DashboardFactory(_data.Path, _runs.Path);
