@@ -110,7 +110,8 @@ public static class HealthCharts
         var bands = Bands(metric, columns.SelectMany(c => c.Health.Layers.Select(l => metric.Value(l) ?? double.NaN)));
         return new
         {
-            chart = new { type = "heatmap", height = Math.Max(120, 40 + rows.Count * 22) },
+            // The title, the epoch axis and the legend take about 150 px; each row 22.
+            chart = new { type = "heatmap", height = 150 + rows.Count * 22 },
             title = new { text = metric.Title, style = new { fontSize = "13px" } },
             dataLabels = new { enabled = false },
             legend = new { show = true, position = "bottom" },

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Dashboard.Shared.Runs;
 using Microsoft.Playwright;
 
@@ -25,5 +27,33 @@ public class RunsPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
         // Every misclassified test image is in the mistakes gallery (or it says there are none).
         var wrong = run.Test.Images - Enumerable.Range(0, 10).Sum(c => matrix[c][c]);
         await Assertions.Expect(page.GetByTestId(wrong == 0 ? "no-mistakes" : "mistakes")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task A_runs_page_shows_each_layers_health_per_epoch_live_and_the_compare_view_overlays_their_histograms()
+    {
+        using var gate = new EpochGate(1);
+        await using var server = new RunningServer(gate);
+        using var client = server.Factory.CreateClient();
+        var response = await client.PostAsJsonAsync("/api/runs", new { model = "cnn-small", epochs = 2, batchSize = 8, healthEvery = 2, device = "cpu" });
+        var run = (await response.Content.ReadFromJsonAsync<RunRecord>(new JsonSerializerOptions(JsonSerializerDefaults.Web)))!;
+        Assert.True(gate.WaitReached(TimeSpan.FromMinutes(1)));
+
+        var page = await server.Open(browser.Browser, $"/runs/{run.Id}");
+        // Held after epoch 1: a row per layer with weights (two convolutions and the linear layer), one column. The cells are drawn in the chart's shadow root.
+        var gradients = page.GetByTestId("health-map-gradientNorm").Locator("rect.apexcharts-heatmap-rect");
+        await Assertions.Expect(gradients).ToHaveCountAsync(3);
+        gate.Release();
+        await Assertions.Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Completed");
+        await Assertions.Expect(gradients).ToHaveCountAsync(6);
+        await Assertions.Expect(page.GetByTestId("health-map-deadFraction").Locator("rect.apexcharts-heatmap-rect")).ToHaveCountAsync(4); // two ReLUs
+        Assert.Equal(0, await page.GetByTestId("health-map-runningMean").CountAsync()); // no BatchNorm in cnn-small
+        await Assertions.Expect(page.GetByTestId("health-weights")).ToHaveAttributeAsync("data-series", "2");
+        await Assertions.Expect(page.GetByTestId("health-layer").Locator("option")).ToHaveCountAsync(3);
+
+        var runs = await server.Open(browser.Browser, "/runs");
+        await runs.GetByTestId("select-run").First.CheckAsync();
+        await Assertions.Expect(runs.GetByTestId("overlay-weights")).ToHaveAttributeAsync("data-series", "1");
+        await Assertions.Expect(runs.GetByTestId("overlay-gradients")).ToHaveAttributeAsync("data-series", "1");
     }
 }

@@ -320,6 +320,8 @@ public sealed class TeamRedisTests(PostgresFixture postgres, ITestOutputHelper o
             await using var hub = new HubConnectionBuilder().WithUrl(new Uri(team.B.ClientOptions.BaseAddress, "/hubs/training")).Build();
             hub.On<RunEpoch>("EpochCompleted", e => epochs.Enqueue((e.RunId, e.Metrics.Epoch)));
             hub.On<RunRecord>("RunCompleted", completed.Enqueue);
+            var health = new System.Collections.Concurrent.ConcurrentQueue<RunHealth>();
+            hub.On<RunHealth>("HealthSampled", health.Enqueue);
             await hub.StartAsync();
             await hub.InvokeAsync("FollowAll");
             using var trainer = new ServerProcess("t", ["trainer"], new()
@@ -334,6 +336,9 @@ public sealed class TeamRedisTests(PostgresFixture postgres, ITestOutputHelper o
             await TeamQueueTests.Until(() => completed.Any(r => r.Id == first.Id), "run 1 to complete on front-end B", TimeSpan.FromSeconds(20), trainer);
             output.WriteLine($"run 1 created on A to RunCompleted on B: {clock.Elapsed.TotalSeconds:F1} s (a trainer process starting included)");
             Assert.Equal([1, 2, 3], epochs.Where(e => e.Run == first.Id).Select(e => e.Epoch));
+            // The trainer's health samples reached B through Redis; each epoch's last is the health stored with it in PostgreSQL.
+            var stored = completed.Single(r => r.Id == first.Id).Epochs;
+            Assert.All(stored, e => Assert.Equal(e.Health, health.Last(h => h.RunId == first.Id && h.Sample.Epoch == e.Epoch).Sample.Health));
 
             // Redis goes away: pages keep working, and B's next look catches up on what it missed.
             postgres.Run("redis.sh", "stop", redisFolder.Path);
