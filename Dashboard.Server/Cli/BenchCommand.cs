@@ -135,6 +135,7 @@ public static class BenchCommand
         {
             Dataset = DatasetFor(preset), Model = preset, Epochs = 2, BatchSize = batchSize, TrainLimit = images,
             ValidationFraction = 0, TestLimit = 5000, Seed = seed, Precision = precision, ChannelsLast = channelsLast, Device = device,
+            HealthEvery = 0, // the references measure no layer health; what it costs is bench --health-cost's figure
         };
         try
         {
