@@ -20,8 +20,8 @@ public static class Recipes
             new RunConfig()),
         new("fast", "99% quickly: cnn-fast, Adam with a one-cycle schedule peaking at 0.015, batch 128, channels-last, bf16 where the CPU has it, 1 epoch, no validation split (99.0-99.1% in about 6 s on 2 cores)",
             new RunConfig { Model = "cnn-fast", LearningRate = 0.015, Schedule = LearningRateSchedule.OneCycle, BatchSize = 128, Epochs = 1, ValidationFraction = 0, ChannelsLast = true, Precision = FastPrecision }),
-        new("fast-99.3", "99.3%: cnn-fast, Adam one-cycle peaking at 0.01, weight decay 5e-4, batch 128, channels-last, bf16 where the CPU has it, 9 epochs, no validation split (99.34-99.40% in 42-50 s on 2 cores)",
-            new RunConfig { Model = "cnn-fast", LearningRate = 0.01, Schedule = LearningRateSchedule.OneCycle, WeightDecay = 5e-4, BatchSize = 128, Epochs = 9, ValidationFraction = 0, ChannelsLast = true, Precision = FastPrecision }),
+        new("fast-99.3", "99.3%: cnn-fast, Adam one-cycle peaking at 0.01, weight decay 5e-4, batch 128, channels-last, bf16 where the CPU has it, 6 epochs, no validation split (99.31-99.48% in 21-26 s of training on 2 cores, seeds 1-6)",
+            new RunConfig { Model = "cnn-fast", LearningRate = 0.01, Schedule = LearningRateSchedule.OneCycle, WeightDecay = 5e-4, BatchSize = 128, Epochs = 6, ValidationFraction = 0, ChannelsLast = true, Precision = FastPrecision }),
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(r => r.Name)];
