@@ -66,7 +66,7 @@ public static class BenchCommand
         var images = new Option<int>("--images") { Description = $"Training images per timed epoch (one untimed warm-up epoch precedes it); default 8192, with --guard {GuardImages}.", DefaultValueFactory = _ => 8192 };
         var batchSize = new Option<int>("--batch-size") { Description = "Batch size for every loop.", DefaultValueFactory = _ => 64 };
         var rounds = new Option<int>("--rounds") { Description = "Alternating rounds; the median is reported.", DefaultValueFactory = _ => 3 };
-        var channelsLast = new Option<bool>("--channels-last") { Description = "Ours and the plain loop keep convolution weights and inputs channels-last (the PyTorch reference stays as the tutorial writes it)." };
+        var channelsLast = new Option<bool>("--channels-last") { Description = "Ours and the plain loop keep convolution weights and inputs channels-last, as runs do by default; --channels-last false keeps them NCHW (the PyTorch reference stays as the tutorial writes it).", DefaultValueFactory = _ => new RunConfig().ChannelsLast };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N for ours and both references.", DefaultValueFactory = _ => "auto" };
         var data = new Option<string>("--data") { Description = "Data folder with mnist (and cifar-10-batches-bin for lenet).", DefaultValueFactory = _ => DataOptions.CommandLineDefault };
         var python = new Option<string>("--python") { Description = "The Python with Debian's python3-torch and python3-torchvision (scripts/setup.sh --bench); 'none' skips the PyTorch reference.", DefaultValueFactory = _ => "/usr/bin/python3" };
@@ -215,7 +215,7 @@ public static class BenchCommand
                 {
                     string[] engineArgs = ["bench", "--engine-once", "--presets", name, "--precision", Name(precision), "--images", Text(plan.Images),
                         "--batch-size", Text(plan.BatchSize), "--device", plan.Device, "--seed", Text(round + 1), "--data", plan.Catalog.Folder,
-                        .. plan.ChannelsLast ? ["--channels-last"] : Array.Empty<string>()];
+                        "--channels-last", plan.ChannelsLast ? "true" : "false"];
                     if (RunReference(SelfProgram(engineArgs), error) is not { } ours)
                     {
                         refused.Add((name, precision));
@@ -249,7 +249,7 @@ public static class BenchCommand
         }
 
         var header = $"libtorch {facts.Values.GetValueOrDefault("libtorch")}, device {facts.Values.GetValueOrDefault("device")}, {facts.Values.GetValueOrDefault("threads")} threads, " +
-            $"{Environment.ProcessorCount} cores; batch {plan.BatchSize}, Adam 1e-3, {plan.Images} images per timed epoch{(plan.ChannelsLast ? ", channels-last" : "")}, median of {plan.Rounds} alternating rounds, each program its own process";
+            $"{Environment.ProcessorCount} cores; batch {plan.BatchSize}, Adam 1e-3, {plan.Images} images per timed epoch, {(plan.ChannelsLast ? "channels-last" : "NCHW")}, median of {plan.Rounds} alternating rounds, each program its own process";
         output.WriteLine(header);
         if (!plan.Guard)
         {

@@ -18,7 +18,7 @@ internal sealed class RunConfigOptions
     public Option<LearningRateSchedule> Schedule { get; } = new("--schedule") { Description = "Learning-rate schedule: constant, onecycle (--lr is the peak) or cosine.", DefaultValueFactory = _ => Defaults.Schedule };
     public Option<double> Momentum { get; } = new("--momentum") { Description = "SGD momentum (ignored by Adam).", DefaultValueFactory = _ => Defaults.Momentum };
     public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "L2 weight decay.", DefaultValueFactory = _ => Defaults.WeightDecay };
-    public Option<bool> ChannelsLast { get; } = new("--channels-last") { Description = "Keep convolution weights and inputs channels-last (NHWC): faster for cnn-fast at large batches on CPU." };
+    public Option<bool> ChannelsLast { get; } = new("--channels-last") { Description = "Keep convolution weights and inputs channels-last (NHWC), the default; --channels-last false keeps them NCHW. Networks without convolutions ignore it.", DefaultValueFactory = _ => Defaults.ChannelsLast };
     public Option<Precision> Precision { get; } = new("--precision") { Description = "Training precision: fp32, bf16 (a CPU with AVX512-BF16 or AMX, or CUDA) or fp16 (CUDA, with loss scaling); weights and checkpoints stay fp32.", DefaultValueFactory = _ => Defaults.Precision };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per training batch.", DefaultValueFactory = _ => Defaults.BatchSize };
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Passes over the training images.", DefaultValueFactory = _ => Defaults.Epochs };

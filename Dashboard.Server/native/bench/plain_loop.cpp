@@ -6,11 +6,13 @@
 // labels file beside it, as the engine does; without, on uniform noise and random labels. Prints one line:
 // "PRESET images_per_second=N peak_rss_mib=N".
 #include "../src/autocast_switch.h"
+#include "../src/channels_last.h"
 
 #include <torch/torch.h>
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -69,7 +71,6 @@ int main(int argc, char** argv) {
   }
   const bool lower = precision != "fp32";
   const auto dtype = precision == "bf16" ? torch::kBFloat16 : torch::kHalf;
-  const bool channels_last = std::string(argv[6]) == "1";
   const torch::Device device(argv[7]);
   // The same allocator settings as the shim, so the comparison measures the loop, not malloc.
   mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
@@ -83,9 +84,13 @@ int main(int argc, char** argv) {
   int64_t channels = 0, side = 0;
   auto model = build(preset, channels, side);
   model->to(device);
+  // As the engine: only networks with convolutions (4-D weights) go channels-last.
+  const auto params = model->parameters();
+  const bool channels_last = std::string(argv[6]) == "1" &&
+                             std::any_of(params.begin(), params.end(), [](const torch::Tensor& p) { return p.dim() == 4; });
   if (channels_last) {
     for (auto& p : model->parameters()) {
-      if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
+      p.set_data(to_channels_last(p.data()));
     }
   }
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3));
@@ -126,7 +131,7 @@ int main(int argc, char** argv) {
       auto rows = order.slice(0, start, std::min(start + batch, images));
       auto x = x_all.index_select(0, rows);
       auto y = y_all.index_select(0, rows);
-      if (channels_last) x = x.contiguous(at::MemoryFormat::ChannelsLast);
+      if (channels_last) x = to_channels_last(x);
       optimizer.zero_grad();
       if (lower) set_autocast(device.type(), true, dtype);
       auto logits = model->forward(x);

@@ -1,0 +1,15 @@
+// Channels-last (NHWC) memory for a 4-D tensor, shared by the shim and the plain C++ loop.
+#pragma once
+#include <c10/core/MemoryFormat.h>
+#include <torch/torch.h>
+
+// contiguous(ChannelsLast) keeps a one-channel tensor (an MNIST batch, the first convolution's
+// weight) in NCHW strides, since both layouts fit it, and convolution then picks NCHW for the
+// whole first block. Restride it as PyTorch's module.to(memory_format=torch.channels_last) does:
+// cnn-bn trains about 1.5x faster here with its first block channels-last too.
+inline torch::Tensor to_channels_last(const torch::Tensor& t) {
+  if (t.dim() != 4 || t.strides() == c10::IntArrayRef(c10::get_channels_last_strides_2d(t.sizes()))) {
+    return t;
+  }
+  return at::empty(t.sizes(), t.options().memory_format(at::MemoryFormat::ChannelsLast)).copy_(t);
+}
