@@ -192,6 +192,9 @@ public static class BenchCommand
         public void OnEpoch(EpochMetrics epoch) => epochs.Add(epoch);
     }
 
+    /// <summary>A median, or "-" where there was nothing to take it of (a reference skipped or refused).</summary>
+    private static string Figure(double value, string format) => double.IsNaN(value) ? "-" : value.ToString(format, CultureInfo.InvariantCulture);
+
     private static int Measure(Plan plan, TextWriter output, TextWriter error)
     {
         var plainLoop = Path.Combine(AppContext.BaseDirectory, "plain_loop");
@@ -264,13 +267,13 @@ public static class BenchCommand
             if (plan.Guard)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{key.Preset,-10} {Name(key.Precision),-5} ours/plain {ours / reference,5:F2}  ours/PyTorch {ours / script,6:F2}  (ours {ours:F0}, plain {reference:F0}, PyTorch fp32 {script:F0} img/s)"));
+                    $"{key.Preset,-10} {Name(key.Precision),-5} ours/plain {Figure(ours / reference, "F2"),5}  ours/PyTorch {Figure(ours / script, "F2"),6}  (ours {ours:F0}, plain {Figure(reference, "F0")}, PyTorch fp32 {Figure(script, "F0")} img/s)"));
                 continue;
             }
             var memory = $"{Median(engine[key].Select(s => s.PeakMiB)):F0}/{Median(plain[key].Select(s => s.PeakMiB)):F0}/" +
                 (tutorial[key.Preset].Count > 0 ? $"{Median(tutorial[key.Preset].Select(s => s.PeakMiB)):F0}" : "-");
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{key.Preset,-10} {Name(key.Precision),9} {ours,12:F0} {reference,10:F0} {script,9:F0} {ours / reference,11:F2} {ours / script,13:F2} {Median(engine[key].Select(s => s.Number("eval_images_per_second"))),11:F0} {MnistTrainImages / ours,8:F1} {memory,28}"));
+                $"{key.Preset,-10} {Name(key.Precision),9} {ours,12:F0} {Figure(reference, "F0"),10} {Figure(script, "F0"),9} {Figure(ours / reference, "F2"),11} {Figure(ours / script, "F2"),13} {Median(engine[key].Select(s => s.Number("eval_images_per_second"))),11:F0} {MnistTrainImages / ours,8:F1} {memory,28}"));
         }
         if (!plan.Guard)
         {
