@@ -12,7 +12,6 @@
 
 #include <malloc.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -85,9 +84,7 @@ int main(int argc, char** argv) {
   auto model = build(preset, channels, side);
   model->to(device);
   // As the engine: only networks with convolutions (4-D weights) go channels-last.
-  const auto params = model->parameters();
-  const bool channels_last = std::string(argv[6]) == "1" &&
-                             std::any_of(params.begin(), params.end(), [](const torch::Tensor& p) { return p.dim() == 4; });
+  const bool channels_last = std::string(argv[6]) == "1" && has_convolutions(model->parameters());
   if (channels_last) {
     for (auto& p : model->parameters()) {
       p.set_data(to_channels_last(p.data()));

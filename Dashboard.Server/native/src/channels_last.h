@@ -2,6 +2,9 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <vector>
+
 // contiguous(ChannelsLast) keeps a one-channel tensor (an MNIST batch, the first convolution's
 // weight) in NCHW strides, since both layouts fit it, and convolution then picks NCHW for the
 // whole first block. Restride it as PyTorch's module.to(memory_format=torch.channels_last) does:
@@ -11,4 +14,9 @@ inline torch::Tensor to_channels_last(const torch::Tensor& t) {
     return t;
   }
   return at::empty(t.sizes(), t.options().memory_format(at::MemoryFormat::ChannelsLast)).copy_(t);
+}
+
+// Whether a network has convolutions (4-D weights): only those go channels-last.
+inline bool has_convolutions(const std::vector<torch::Tensor>& parameters) {
+  return std::any_of(parameters.begin(), parameters.end(), [](const torch::Tensor& p) { return p.dim() == 4; });
 }

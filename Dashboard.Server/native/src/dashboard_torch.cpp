@@ -7,7 +7,6 @@
 
 #include <malloc.h>
 
-#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -102,9 +101,7 @@ void keep_channels_last(dt_net* net) {
   }
   torch::NoGradGuard no_grad;
   for (auto& p : net->module->parameters()) {
-    if (p.dim() == 4) {
-      p.set_data(to_channels_last(p.data()));
-    }
+    p.set_data(to_channels_last(p.data())); // leaves all but 4-D weights as they are
   }
 }
 
@@ -306,9 +303,7 @@ dt_net* dt_net_create(const dt_layer* layers, int32_t count, const char* device,
     module->push_back(make_layer(layers[i]));
   }
   module->to(parsed);
-  const auto params = module->parameters();
-  const bool convolutional = std::any_of(params.begin(), params.end(), [](const torch::Tensor& p) { return p.dim() == 4; });
-  auto net = new dt_net{module, parsed, channels_last != 0 && convolutional, precision, {}};
+  auto net = new dt_net{module, parsed, channels_last != 0 && has_convolutions(module->parameters()), precision, {}};
   keep_channels_last(net);
   return net;
   DT_CATCH(nullptr)
