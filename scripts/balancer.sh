@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# A load balancer of the project's own in front of the web front-ends: Debian's HAProxy 2.6 binary
-# (never the system service), loopback only, its config, pid and log in DIR.
+# A load balancer of the project's own in front of the web front-ends (or the TLS proxy of one dashboard):
+# Debian's HAProxy 2.6 binary (never the system service), its config, pid and log in DIR.
 #   scripts/balancer.sh start DIR PORT BACKEND_PORT...   starts it and prints its URL
 #   scripts/balancer.sh stop DIR                          stops it
+#   BALANCER_ADDRESS   the address it listens on (default 127.0.0.1; 0.0.0.0 publishes it)
+#   BALANCER_PEM       a PEM file with a certificate and its key: it speaks HTTPS (TLS ends here) and tells the
+#                      dashboards so in X-Forwarded-Proto; the backends stay plain HTTP on loopback
 # Blazor Server keeps a page's state in one front-end's memory, so a browser sticks to one front-end
 # through the DASHBOARD_FRONTEND cookie. Each front-end's /healthz is checked every second; a front-end
 # that stops answering is out after two checks, and a request for it (a reconnecting page) is sent to
 # another one at once (option redispatch), where the page reloads with the state from PostgreSQL.
+# It names each client in X-Forwarded-For (option forwardfor): give the dashboards Security__Proxies=127.0.0.1,
+# so a browser on this machine is local to them and every other client is remote (the operator rule applies).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/pidfile.sh"
 command=${1:?usage: balancer.sh start DIR PORT BACKEND_PORT... | stop DIR}
@@ -16,6 +21,14 @@ case "$command" in
     port=${3:?port}
     shift 3
     [[ $# -gt 0 ]] || { echo "balancer: give at least one front-end port" >&2; exit 2; }
+    address="${BALANCER_ADDRESS:-127.0.0.1}"
+    bind="bind $address:$port"
+    scheme=http
+    if [[ -n "${BALANCER_PEM:-}" ]]; then
+      [[ -r "$BALANCER_PEM" ]] || { echo "balancer: cannot read BALANCER_PEM $BALANCER_PEM" >&2; exit 2; }
+      bind="$bind ssl crt $(realpath "$BALANCER_PEM")"
+      scheme=https
+    fi
     mkdir -p "$dir"
     {
       cat <<EOF
@@ -29,6 +42,7 @@ defaults
   log global
   option httplog
   option redispatch
+  option forwardfor
   retries 2
   timeout connect 2s
   timeout client 1h
@@ -37,7 +51,8 @@ defaults
   timeout http-request 10s
 
 frontend dashboard
-  bind 127.0.0.1:$port
+  $bind
+  http-request set-header X-Forwarded-Proto $scheme
   default_backend front_ends
 
 backend front_ends
@@ -53,7 +68,7 @@ EOF
     haproxy -c -q -f "$dir/haproxy.cfg"
     haproxy -D -f "$dir/haproxy.cfg" >"$dir/haproxy.log" 2>&1
     for _ in $(seq 1 50); do [[ -s "$dir/haproxy.pid" ]] && break; sleep 0.1; done
-    echo "http://127.0.0.1:$port"
+    echo "$scheme://$address:$port"
     ;;
   stop)
     stop_pidfile "$dir/haproxy.pid"

@@ -48,7 +48,8 @@ trap stop INT TERM EXIT
 
 for i in "${!web_ports[@]}"; do
   port="${web_ports[$i]}"
-  Team__Role=web Runs__Folder="$folder/web-$port" dotnet "$dll" --urls "http://127.0.0.1:$port" >"$folder/web-$port.log" 2>&1 &
+  # The balancer on this machine is their proxy: they trust the client it names (scripts/balancer.sh).
+  Team__Role=web Runs__Folder="$folder/web-$port" Security__Proxies=127.0.0.1 dotnet "$dll" --urls "http://127.0.0.1:$port" >"$folder/web-$port.log" 2>&1 &
   pids+=($!)
 done
 for i in $(seq 1 "$trainers"); do

@@ -158,8 +158,7 @@ public static class DashboardHostExtensions
             },
         });
         app.UseStatusCodePages();
-        app.UseAuthentication();
-        app.UseAuthorization();
+        app.UseDashboardSecurity();
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapCatalogApi();

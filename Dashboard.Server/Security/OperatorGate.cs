@@ -12,11 +12,13 @@ public sealed class OperatorGate(AuthenticationStateProvider authentication, Ope
 {
     public const string Refusal = "Only the operator may do this on a shared server: log in on /login.";
 
-    // A circuit's authentication state is known when it starts; until then nobody is the operator.
-    public bool MayControl => access.MayControl(
-        authentication.GetAuthenticationStateAsync() is { IsCompletedSuccessfully: true } state ? state.Result.User : null);
+    public bool MayControl => access.MayControl(User);
 
-    public bool Protected => access.Protected;
+    public bool Protected => access.Protected(User);
+
+    // A circuit's authentication state is known when it starts; until then nobody may control.
+    private System.Security.Claims.ClaimsPrincipal? User =>
+        authentication.GetAuthenticationStateAsync() is { IsCompletedSuccessfully: true } state ? state.Result.User : null;
 }
 
 /// <summary>The run service as the pages see it: control actions pass the operator gate first.</summary>

@@ -1,13 +1,17 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.HostFiltering;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Dashboard.Server.Security;
 
 /// <summary>
-/// Authentication (the operator token as a bearer header for scripts, or a cookie set by /login
-/// for browsers) and the "Operator" policy that every control endpoint requires.
+/// Who may reach the dashboard (the Host names it answers to, the browser origins it serves, the proxies it trusts),
+/// authentication (the operator token as a bearer header for scripts, or a cookie set by /login for browsers) and
+/// the "Operator" policy that every control endpoint requires.
 /// </summary>
 public static class SecurityExtensions
 {
@@ -16,6 +20,10 @@ public static class SecurityExtensions
     public static IServiceCollection AddOperatorSecurity(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<SecurityOptions>(configuration.GetSection(SecurityOptions.Section));
+        // The platform's host filtering (in every WebApplication's pipeline) with our names instead of "*".
+        services.AddOptions<HostFilteringOptions>().Configure<IServer, IOptions<SecurityOptions>>((o, server, security) =>
+            o.AllowedHosts = ServerNames.Allowed(server, security.Value));
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<SecurityOptions>>((o, security) => ProxiedRequests.Configure(o, security.Value));
         services.AddSingleton<OperatorAccess>();
         services.AddAuthentication(Either)
             .AddPolicyScheme(Either, "Cookie or operator token", o => o.ForwardDefaultSelector = context =>
@@ -36,6 +44,26 @@ public static class SecurityExtensions
         services.AddSingleton<IAuthorizationHandler, OperatorRequirementHandler>();
         services.AddCascadingAuthenticationState();
         return services;
+    }
+
+    /// <summary>
+    /// Before anything reads a request: note whether it came through a proxy, apply a configured proxy's forwarded
+    /// headers, refuse foreign browser origins, authenticate, mark a proxied principal, then authorize.
+    /// </summary>
+    public static WebApplication UseDashboardSecurity(this WebApplication app)
+    {
+        var proxies = ProxiedRequests.Proxies(app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value);
+        app.Use(ProxiedRequests.Note(proxies));
+        if (proxies.Length > 0)
+        {
+            // Only with proxies configured: with none, the platform would trust any sender of X-Forwarded-For.
+            app.UseForwardedHeaders();
+        }
+        app.UseMiddleware<OriginCheck>();
+        app.UseAuthentication();
+        app.Use(ProxiedRequests.Mark);
+        app.UseAuthorization();
+        return app;
     }
 
     /// <summary>POST /account/login (form: token, returnUrl) and POST /account/logout.</summary>

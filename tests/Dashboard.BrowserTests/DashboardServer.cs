@@ -13,6 +13,9 @@ namespace Dashboard.BrowserTests;
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
+    /// <summary>A name configured for the dashboard (Security:AllowedHosts) and a name it was not given; both resolve to 127.0.0.1.</summary>
+    public const string ConfiguredName = "dashboard.test", ForeignName = "rebound.test";
+
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = null!;
@@ -27,7 +30,9 @@ public sealed class BrowserFixture : IAsyncLifetime
             ExecutablePath = "/usr/bin/chromium",
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-quic"],
+                "--disable-sync", "--no-first-run", "--disable-quic",
+                // Names a user might give the dashboard (and one an attacker's page would send), all on this machine.
+                $"--host-resolver-rules=MAP {ConfiguredName} 127.0.0.1, MAP {ForeignName} 127.0.0.1"],
         });
     }
 
@@ -84,6 +89,9 @@ public sealed class RunningServer : IAsyncDisposable
     /// <summary>A server that behaves as if reachable from other machines: control needs <paramref name="token"/>.</summary>
     public static RunningServer Protected(string token) =>
         new(null, [], new() { ["Security:RequireOperator"] = "true", ["Security:OperatorToken"] = token });
+
+    /// <summary>A server with more configuration, e.g. Security:AllowedHosts.</summary>
+    public static RunningServer With(Dictionary<string, string> settings) => new(null, [], settings);
 
     public DashboardFactory Factory { get; }
     public string BaseUrl { get; }

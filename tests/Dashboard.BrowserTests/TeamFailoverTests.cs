@@ -22,6 +22,8 @@ public sealed class TeamFailoverTests(BrowserFixture browser, ITestOutputHelper 
         var frontEnds = ports.Select(port => new ServerProcess($"web-{port}", ["--urls", $"http://127.0.0.1:{port}"], new()
         {
             ["Team__Role"] = "web",
+            // The balancer (scripts/balancer.sh) names each client; this browser on loopback is local, as behind scripts/team.sh.
+            ["Security__Proxies"] = "127.0.0.1",
             ["Team__Postgres"] = database,
             ["Data__Folder"] = folder.Path,
             ["Runs__Folder"] = Path.Combine(folder.Path, $"web-{port}"),

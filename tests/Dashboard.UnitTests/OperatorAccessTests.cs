@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Dashboard.Server.Security;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -33,6 +34,15 @@ public class OperatorAccessTests
 
     private static OperatorAccess Access(SecurityOptions options, params string[] addresses) => new(Options.Create(options), new FakeServer(addresses));
 
+    private static readonly ClaimsPrincipal Anonymous = new(new ClaimsIdentity());
+
+    private static ClaimsPrincipal ThroughProxy(ClaimsPrincipal user)
+    {
+        var copy = user.Clone();
+        copy.AddIdentity(new ClaimsIdentity([new Claim(OperatorAccess.ThroughProxy, "true")]));
+        return copy;
+    }
+
     [Theory]
     [InlineData(false, "http://127.0.0.1:5000")]
     [InlineData(false, "http://localhost:5000", "http://[::1]:5000")]
@@ -43,9 +53,21 @@ public class OperatorAccessTests
     public void Control_is_open_on_loopback_only_and_protected_on_any_other_address(bool protectedServer, params string[] addresses)
     {
         var access = Access(new SecurityOptions { OperatorToken = "t" }, addresses);
-        Assert.Equal(protectedServer, access.Protected);
-        Assert.Equal(!protectedServer, access.MayControl(null));
+        Assert.Equal(protectedServer, access.Protected(Anonymous));
+        Assert.Equal(!protectedServer, access.MayControl(Anonymous));
         Assert.True(access.MayControl(OperatorAccess.Operator("test")));
+    }
+
+    [Fact]
+    public void A_request_through_a_proxy_needs_the_operator_even_on_loopback_and_an_unknown_principal_may_not_control()
+    {
+        var access = Access(new SecurityOptions { OperatorToken = "t" }, "http://127.0.0.1:5000");
+        Assert.True(access.Protected(ThroughProxy(Anonymous)));
+        Assert.False(access.MayControl(ThroughProxy(Anonymous)));
+        Assert.True(access.MayControl(ThroughProxy(OperatorAccess.Operator("test"))));
+        Assert.False(access.MayControl(null));
+        // Forced open is open for proxied requests too: the setting is the operator's own decision.
+        Assert.True(Access(new SecurityOptions { RequireOperator = false }, "http://127.0.0.1:5000").MayControl(ThroughProxy(Anonymous)));
     }
 
     [Fact]

@@ -12,17 +12,10 @@ namespace Dashboard.Tests.Support;
 public sealed class PostgresFixture : IDisposable
 {
     private readonly TempFolder _folder = new();
-    private readonly string _script;
     private readonly string _data;
 
     public PostgresFixture()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Dashboard.sln")))
-        {
-            root = root.Parent;
-        }
-        _script = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Dashboard.sln not found above the test binaries."), "scripts", "postgres.sh");
         _data = Path.Combine(_folder.Path, "pg");
         Port = FreePort();
         Server = Script("start", _data, Port.ToString()).Trim();
@@ -62,13 +55,32 @@ public sealed class PostgresFixture : IDisposable
     public string Script(params string[] args) => Run("postgres.sh", args);
 
     /// <summary>One of the project's scripts (postgres.sh, redis.sh) with these arguments; its standard output.</summary>
-    public string Run(string script, params string[] args)
+    public string Run(string script, params string[] args) => ProjectScripts.Run(script, args);
+
+    public void Dispose()
+    {
+        Script("stop", _data);
+        _folder.Dispose();
+    }
+}
+
+/// <summary>The project's scripts (scripts/*.sh), run as a user would.</summary>
+public static class ProjectScripts
+{
+    public static readonly string Folder = FindFolder();
+
+    /// <summary>scripts/SCRIPT with these arguments and environment; its standard output (it must succeed).</summary>
+    public static string Run(string script, IEnumerable<string> args, Dictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(Path.GetDirectoryName(_script)!, script));
+        start.ArgumentList.Add(Path.Combine(Folder, script));
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
+        }
+        foreach (var (key, value) in environment ?? [])
+        {
+            start.Environment[key] = value;
         }
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
@@ -81,10 +93,14 @@ public sealed class PostgresFixture : IDisposable
         return output.Result;
     }
 
-    public void Dispose()
+    private static string FindFolder()
     {
-        Script("stop", _data);
-        _folder.Dispose();
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Dashboard.sln")))
+        {
+            root = root.Parent;
+        }
+        return Path.Combine(root?.FullName ?? throw new InvalidOperationException("Dashboard.sln not found above the test binaries."), "scripts");
     }
 }
 
