@@ -94,7 +94,7 @@ public static class SecurityExtensions
         {
             Status = status,
             Title = status == StatusCodes.Status401Unauthorized
-                ? "This server is shared: starting, stopping, resuming and deleting runs and saving samples need the operator token (Authorization: Bearer TOKEN, or log in on /login)."
+                ? "This server is shared (or the request came through a proxy): starting, stopping, resuming and deleting runs and saving samples need the operator token (Authorization: Bearer TOKEN, or log in on /login)."
                 : "Only the operator may do this.",
         };
         await context.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");

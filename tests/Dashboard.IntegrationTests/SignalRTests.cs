@@ -137,6 +137,33 @@ public sealed class SignalRTests : IDisposable
         Assert.Equal(20, late.Messages[^1].Data.GetProperty("test").GetProperty("images").GetInt32());
     }
 
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("localhost")]
+    public async Task Node_and_the_follow_verb_follow_a_run_at_the_name_they_were_given(string name)
+    {
+        using var gate = new EpochGate(1);
+        await using var factory = new DashboardFactory(_data.Path, _runs.Path, gate);
+        factory.UseKestrel(0);
+        factory.StartServer();
+        // The Host these clients send is the name typed; the server's host filtering must know it.
+        var baseUrl = $"http://{name}:{factory.ClientOptions.BaseAddress.Port}";
+        var run = (await (await factory.CreateClient().PostAsJsonAsync("/api/runs", RunsApiTests.Tiny(epochs: 2))).Content.ReadFromJsonAsync<RunRecord>(RunsApiTests.Json))!;
+        using var node = new Follower(baseUrl, run.Id);
+        await node.Followed;
+        var followOutput = new WatchedWriter();
+        var followError = new StringWriter();
+        var follow = Task.Run(() => FollowCommand.Run(["--server", baseUrl, "--run", run.Id.ToString()], followOutput, followError));
+        Assert.True(gate.WaitReached(TimeSpan.FromMinutes(1)));
+        await followOutput.Seen("epoch 1/2:");
+        gate.Release();
+        await node.Finished();
+        Assert.True(await follow.WaitAsync(TimeSpan.FromMinutes(2)) == 0, followError.ToString());
+        var final = await factory.WaitFinished(run.Id);
+        Assert.Equal(final.Epochs, node.Series());
+        Assert.Contains($"run #{run.Id} completed", followOutput.ToString());
+    }
+
     private static string[] EpochLines(string text) =>
         [.. text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^epoch \d+/\d+: "))];
 

@@ -83,4 +83,17 @@ public class OperatorAccessTests
         Assert.False(none.IsToken(""));
         Assert.True(Access(new SecurityOptions { RequireOperator = false }, "http://0.0.0.0:80").MayControl(null));
     }
+
+    [Fact]
+    public void The_host_names_allowed_are_loopback_the_hosts_listened_on_this_machines_own_when_listening_everywhere_and_the_configured()
+    {
+        var loopback = ServerNames.Allowed(new FakeServer("http://127.0.0.1:5000"), new SecurityOptions { AllowedHosts = "dash.example.com; *.lab.example" });
+        Assert.Equal(["localhost", "127.0.0.1", "[::1]", "dash.example.com", "*.lab.example"], loopback);
+        Assert.Contains("192.0.2.10", ServerNames.Allowed(new FakeServer("http://192.0.2.10:80"), new SecurityOptions()));
+        foreach (var everywhere in new[] { "http://0.0.0.0:5000", "http://[::]:5000", "http://*:5000" })
+        {
+            Assert.Contains(System.Net.Dns.GetHostName(), ServerNames.Allowed(new FakeServer(everywhere), new SecurityOptions()));
+        }
+        Assert.DoesNotContain(System.Net.Dns.GetHostName(), loopback);
+    }
 }
