@@ -56,12 +56,7 @@ public class HostNameTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
             await Assertions.Expect(page.GetByTestId("loss-chart")).ToHaveAttributeAsync("data-points", "1");
 
             // Control over the circuit: Start opens the new run's page, which follows it live to the end.
-            await page.GotoAsync(origin + "/train?model=logreg&epochs=2&batchSize=8&optimizer=sgd&lr=0.05");
-            await page.GetByTestId("interactive").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
-            await page.GetByTestId("start").ClickAsync();
-            await page.WaitForURLAsync(new Regex($"^{Regex.Escape(origin)}/runs/\\d+$"));
-            await Assertions.Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Completed", new() { Timeout = 60_000 });
-            await Assertions.Expect(page.GetByTestId("loss-chart")).ToHaveAttributeAsync("data-points", "2");
+            await StartAndWatch(page, origin);
             Assert.True(errors.Count == 0, string.Join("\n", errors));
             await context.CloseAsync();
         }
@@ -92,19 +87,25 @@ public class HostNameTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
             var page = await context.NewPageAsync();
             var origin = $"https://{BrowserFixture.ConfiguredName}:{port}";
             // The page's origin is https; the dashboard sees plain HTTP from the proxy, which says https in X-Forwarded-Proto.
-            await page.GotoAsync(origin + "/train?model=logreg&epochs=2&batchSize=8&optimizer=sgd&lr=0.05");
-            await page.GetByTestId("interactive").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
             // This browser is on the proxy's machine: the proxy names it (127.0.0.1), so it is local and may start runs.
-            await page.GetByTestId("start").ClickAsync();
-            await page.WaitForURLAsync(new Regex($"^{Regex.Escape(origin)}/runs/\\d+$"));
-            await Assertions.Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Completed", new() { Timeout = 60_000 });
-            await Assertions.Expect(page.GetByTestId("loss-chart")).ToHaveAttributeAsync("data-points", "2");
+            await StartAndWatch(page, origin);
             await context.CloseAsync();
         }
         finally
         {
             ProjectScripts.Run("balancer.sh", ["stop", balancer]);
         }
+    }
+
+    /// <summary>Starts a two-epoch run from the Train page at this origin and watches it to the end on the run's page.</summary>
+    private static async Task StartAndWatch(IPage page, string origin)
+    {
+        await page.GotoAsync(origin + "/train?model=logreg&epochs=2&batchSize=8&optimizer=sgd&lr=0.05");
+        await page.GetByTestId("interactive").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        await page.GetByTestId("start").ClickAsync();
+        await page.WaitForURLAsync(new Regex($"^{Regex.Escape(origin)}/runs/\\d+$"));
+        await Assertions.Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Completed", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.GetByTestId("loss-chart")).ToHaveAttributeAsync("data-points", "2");
     }
 
     /// <summary>A throwaway certificate for the name and its key, in one PEM file as HAProxy's "crt" takes it.</summary>
