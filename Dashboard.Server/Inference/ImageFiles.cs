@@ -1,3 +1,4 @@
+using Dashboard.Shared.Datasets;
 using Dashboard.Shared.Inference;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
@@ -5,6 +6,8 @@ using SixLabors.ImageSharp.Formats.Bmp;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
@@ -16,13 +19,13 @@ namespace Dashboard.Server.Inference;
 public sealed class ImageRejectedException(string message) : Exception(message);
 
 /// <summary>
-/// Every image that comes in or goes out, through ImageSharp 2.1.13: PNG, JPEG, BMP and GIF
-/// files are checked (size, then the dimensions their header claims, then the bytes against
-/// the declared content type) before anything is decoded, and decoded into bounded memory.
+/// Every image that comes in or goes out, through ImageSharp 2.1.13: PNG, JPEG, BMP, GIF, TIFF and WebP files are
+/// checked (size, then the dimensions their header claims, then the bytes against the declared content type; a TIFF's
+/// directories for its frames and compression) before anything is decoded, and decoded into bounded memory within a
+/// bounded time.
 /// </summary>
 public static class ImageFiles
 {
-    private const int MaxBytes = ImageLimits.MaxFileBytes;
     private const int MaxSide = ImageLimits.MaxSide;
     private const long MaxPixels = ImageLimits.MaxPixels;
     private const string Formats = ImageLimits.Formats;
@@ -31,26 +34,31 @@ public static class ImageFiles
 
     private static Configuration CreateConfiguration()
     {
-        var configuration = new Configuration(new PngConfigurationModule(), new JpegConfigurationModule(), new GifConfigurationModule(), new BmpConfigurationModule())
+        var configuration = new Configuration(new PngConfigurationModule(), new JpegConfigurationModule(), new GifConfigurationModule(),
+            new BmpConfigurationModule(), new TiffConfigurationModule(), new WebpConfigurationModule())
         {
             // Far above a 16-megapixel RGBA image and its resize buffers; a decoder that asks for more fails instead.
             MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { AllocationLimitMegabytes = 256, MaximumPoolSizeMegabytes = 32 }),
         };
-        // An animated GIF: its first frame only, so frames cannot multiply the memory.
+        // An animated GIF or a multi-page TIFF: the first frame only, so frames cannot multiply the memory.
         configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
+        configuration.ImageFormatsManager.SetDecoder(TiffFormat.Instance, new TiffDecoder { DecodingMode = FrameDecodingMode.First });
         return configuration;
     }
 
     /// <summary>
-    /// Decodes one image file, the first frame of an animation, with transparency composited
-    /// over white (paper). <paramref name="contentType"/> is what the client declared: an
-    /// <c>image/*</c> type must match the bytes; anything else is not checked.
+    /// Decodes one image file, the first frame of an animation, turned as its EXIF orientation says, with transparency
+    /// composited over <paramref name="background"/> (white: paper). <paramref name="contentType"/> is what the client
+    /// declared: an <c>image/*</c> type must match the bytes; anything else is not checked. A decode that takes longer
+    /// than <paramref name="timeout"/> is refused (ImageSharp 2.1's decoders cannot be cancelled: it finishes unwatched,
+    /// bounded by the pixel and memory limits).
     /// </summary>
-    public static Image<Rgb24> Decode(byte[] file, string? contentType)
+    public static Image<Rgb24> Decode(byte[] file, string? contentType, PictureBackground background = PictureBackground.White,
+        int maxBytes = ImageLimits.MaxFileBytes, TimeSpan? timeout = null)
     {
-        if (file.Length > MaxBytes)
+        if (file.Length > maxBytes)
         {
-            throw new ImageRejectedException($"the image is {file.Length:N0} bytes; the limit is {MaxBytes:N0}.");
+            throw new ImageRejectedException($"the image is {file.Length:N0} bytes; the limit is {maxBytes:N0}.");
         }
         if (file.Length == 0)
         {
@@ -64,6 +72,10 @@ public static class ImageFiles
         {
             throw new ImageRejectedException($"the content type says {declared}, but the bytes are {format.Name}.");
         }
+        if (format == TiffFormat.Instance && TiffDirectories.Problem(file) is { } tiffProblem)
+        {
+            throw new ImageRejectedException(tiffProblem);
+        }
         try
         {
             var info = Image.Identify(Decoding, file, out _)
@@ -73,15 +85,37 @@ public static class ImageFiles
                 throw new ImageRejectedException(
                     $"the image is {info.Width}x{info.Height} pixels; the limit is {MaxSide} pixels a side and {MaxPixels / (1024 * 1024)} megapixels.");
             }
-            using var image = Image.Load<Rgba32>(Decoding, file);
-            var flat = new Image<Rgb24>(image.Width, image.Height, new Rgb24(255, 255, 255));
-            flat.Mutate(x => x.DrawImage(image, 1f));
-            return flat;
+            var limit = timeout ?? ImageLimits.DecodeTime;
+            var decoding = Task.Run(() => Flatten(file, background));
+            if (!decoding.Wait(limit))
+            {
+                // Whatever it decodes later is thrown away.
+                decoding.ContinueWith(t => t.Result.Dispose(), TaskContinuationOptions.OnlyOnRanToCompletion);
+                throw new ImageRejectedException($"decoding the {format.Name} file took longer than {limit.TotalSeconds:0.###} s.");
+            }
+            return decoding.Result;
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidMemoryOperationException or NotSupportedException or EndOfStreamException)
+        catch (AggregateException e) when (e.InnerException is { } inner && IsDecodeFailure(inner))
         {
-            throw new ImageRejectedException($"the {format.Name} file is damaged or truncated: {e.Message}");
+            throw new ImageRejectedException($"the {format.Name} file is damaged, truncated or unsupported: {inner.Message}");
         }
+        catch (Exception e) when (IsDecodeFailure(e))
+        {
+            throw new ImageRejectedException($"the {format.Name} file is damaged, truncated or unsupported: {e.Message}");
+        }
+    }
+
+    private static bool IsDecodeFailure(Exception e) =>
+        e is ImageFormatException or InvalidMemoryOperationException or NotSupportedException or EndOfStreamException or ArgumentException or InvalidDataException;
+
+    private static Image<Rgb24> Flatten(byte[] file, PictureBackground background)
+    {
+        using var image = Image.Load<Rgba32>(Decoding, file);
+        image.Mutate(x => x.AutoOrient());
+        var paper = background == PictureBackground.White ? new Rgb24(255, 255, 255) : new Rgb24(0, 0, 0);
+        var flat = new Image<Rgb24>(image.Width, image.Height, paper);
+        flat.Mutate(x => x.DrawImage(image, 1f));
+        return flat;
     }
 
     /// <summary>Scales to exactly width x height (the aspect ratio is not kept), with a box filter.</summary>

@@ -75,12 +75,18 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
         {
             throw new RunConfigException(new Dictionary<string, string[]> { ["precision"] = [precisionProblem] });
         }
-        var (train, test) = datasets.Load(config.Dataset);
-        train = train.Take(config.TrainLimit ?? train.Count);
-        test = test.Take(config.TestLimit ?? test.Count);
+        var loaded = datasets.Load(config.Dataset);
+        var train = loaded.Train.Take(config.TrainLimit ?? loaded.Train.Count);
+        var test = loaded.Test.Take(config.TestLimit ?? loaded.Test.Count);
 
         var random = new Random(config.Seed);
-        var (trainPositions, validationPositions) = Split(train.Count, config.ValidationFraction, random);
+        var (trainPositions, validationPositions) = Split(train.Count, loaded.Validation is null ? config.ValidationFraction : 0, random);
+        if (loaded.Validation is { } own)
+        {
+            // A dataset's own validation set (an imported val/ folder) rather than a split of the training images.
+            validationPositions = [.. Enumerable.Range(train.Count, own.Count).Select(i => (long)i)];
+            train = train.Concat(own);
+        }
         if (config.IncludeSamples && savedSamples?.Invoke(config.Dataset) is { Count: > 0 } samples)
         {
             trainPositions = [.. trainPositions, .. Enumerable.Range(train.Count, samples.Count).Select(i => (long)i)];

@@ -29,7 +29,13 @@ public static class ImageLimits
     /// <summary>The most pixels taken (width x height): 16 megapixels.</summary>
     public const long MaxPixels = 16L * 1024 * 1024;
 
-    public const string Formats = "PNG, JPEG, BMP or GIF";
+    public const string Formats = "PNG, JPEG, BMP, GIF, TIFF or WebP";
+
+    /// <summary>The longest a picture may take to decode.</summary>
+    public static readonly TimeSpan DecodeTime = TimeSpan.FromSeconds(10);
+
+    /// <summary>The most frames (TIFF directories) a picture may have; only the first is decoded.</summary>
+    public const int MaxFrames = 64;
 }
 
 /// <summary>Classifies drawings and uploads with a run's checkpoint. Implemented by the server; injected into the Draw page.</summary>

@@ -38,26 +38,38 @@ public sealed class DatasetCatalog(string folder)
     /// <summary>The absolute data folder.</summary>
     public string Folder { get; } = Path.GetFullPath(folder);
 
-    public IReadOnlyList<string> Names => [.. Definitions.Select(d => d.Name)];
+    /// <summary>The datasets imported into the data folder (its imported/ folder).</summary>
+    public ImportedDatasets Imported { get; } = new(folder);
 
-    /// <summary>Every known dataset with whether its files are present.</summary>
-    public IReadOnlyList<DatasetInfo> List() => [.. Definitions.Select(Describe)];
+    /// <summary>The built-in datasets' names (taken: no import may use them).</summary>
+    public static IReadOnlyList<string> BuiltIn { get; } = [.. Definitions.Select(d => d.Name)];
+
+    public IReadOnlyList<string> Names => [.. BuiltIn, .. Imported.List().Select(m => m.Name)];
+
+    /// <summary>Every known dataset with whether its files are present: the built-in ones, then the imported ones.</summary>
+    public IReadOnlyList<DatasetInfo> List() => [.. Definitions.Select(Describe), .. Imported.List().Select(Describe)];
 
     /// <summary>One dataset's description, or null for an unknown name.</summary>
     public DatasetInfo? Find(string name) =>
-        Definitions.FirstOrDefault(d => d.Name == name) is { } d ? Describe(d) : null;
+        Definitions.FirstOrDefault(d => d.Name == name) is { } d ? Describe(d)
+        : Imported.Find(name) is { } manifest ? Describe(manifest)
+        : null;
 
-    /// <summary>Reads the training and test sets. Throws <see cref="DatasetException"/> naming the file and the fix.</summary>
-    public (ImageSet Train, ImageSet Test) Load(string name)
+    /// <summary>Reads the training and test sets (and an imported set's own validation set). Throws <see cref="DatasetException"/> naming the file and the fix.</summary>
+    public LoadedDataset Load(string name)
     {
+        if (Definitions.All(d => d.Name != name) && Imported.Find(name) is not null)
+        {
+            return Imported.Load(name);
+        }
         var definition = Definitions.FirstOrDefault(d => d.Name == name)
             ?? throw new DatasetException($"Unknown dataset '{name}'. Known: {string.Join(", ", Names)}.");
         var directory = Path.Combine(Folder, definition.Subfolder);
         try
         {
             return definition.IsIdx
-                ? (ReadIdx(directory, "train", definition), ReadIdx(directory, "t10k", definition))
-                : (CifarReader.Read(CifarTrainFiles.Select(f => Path.Combine(directory, f))),
+                ? new(ReadIdx(directory, "train", definition), ReadIdx(directory, "t10k", definition))
+                : new(CifarReader.Read(CifarTrainFiles.Select(f => Path.Combine(directory, f))),
                    CifarReader.Read([Path.Combine(directory, "test_batch.bin")]));
         }
         catch (DatasetException e)
@@ -85,6 +97,9 @@ public sealed class DatasetCatalog(string folder)
         var raw = Path.Combine(directory, name);
         return File.Exists(raw) || !File.Exists(raw + ".gz") ? raw : raw + ".gz";
     }
+
+    private DatasetInfo Describe(DatasetManifest m) =>
+        new(m.Name, $"{m.Name}: {m.Train + m.Validation + m.Test:N0} imported pictures", m.Shape, m.Classes, Imported.FolderOf(m.Name), true, null, m.Format, m.Hash);
 
     private DatasetInfo Describe(Definition d)
     {

@@ -9,7 +9,8 @@ public sealed class DatasetExplorer(DatasetCatalog catalog) : IDatasetExplorer
 {
     public const int MaxSample = 200;
 
-    private readonly ConcurrentDictionary<string, Lazy<(ImageSet Train, ImageSet Test)>> _loaded = new();
+    // Keyed by name and content hash: an imported name may be deleted and imported again with other pictures.
+    private readonly ConcurrentDictionary<string, Lazy<LoadedDataset>> _loaded = new();
 
     public DatasetOverview? Overview(string dataset)
     {
@@ -31,11 +32,11 @@ public sealed class DatasetExplorer(DatasetCatalog catalog) : IDatasetExplorer
         var classes = catalog.Find(config.Dataset)!.Classes;
         var train = data.Train.Take(config.TrainLimit ?? data.Train.Count);
         var test = data.Test.Take(config.TestLimit ?? data.Test.Count);
-        // The same seeded split the trainer makes (its first use of the run's Random).
-        var (trainPositions, validationPositions) = Trainer.Split(train.Count, config.ValidationFraction, new Random(config.Seed));
+        // The same seeded split the trainer makes (its first use of the run's Random); a dataset's own validation set instead.
+        var (trainPositions, validationPositions) = Trainer.Split(train.Count, data.Validation is null ? config.ValidationFraction : 0, new Random(config.Seed));
         IReadOnlyList<int> Labels(long[] positions) => PerClass([.. positions.Select(p => train.Labels[p])], classes.Count);
-        return new DatasetSplit(config.Dataset, trainPositions.Length, validationPositions.Length, test.Count, classes,
-            Labels(trainPositions), Labels(validationPositions), PerClass(test.Labels, classes.Count));
+        return new DatasetSplit(config.Dataset, trainPositions.Length, data.Validation?.Count ?? validationPositions.Length, test.Count, classes,
+            Labels(trainPositions), data.Validation is { } own ? PerClass(own.Labels, classes.Count) : Labels(validationPositions), PerClass(test.Labels, classes.Count));
     }
 
     private static int[] PerClass(byte[] labels, int classes)
@@ -65,21 +66,31 @@ public sealed class DatasetExplorer(DatasetCatalog catalog) : IDatasetExplorer
     }
 
     /// <summary>A dataset's training and test sets, read once; null when it is unknown or not installed.</summary>
-    public (ImageSet Train, ImageSet Test)? Data(string dataset)
+    public LoadedDataset? Data(string dataset)
     {
-        if (catalog.Find(dataset) is not { Available: true })
+        if (catalog.Find(dataset) is not { Available: true } info)
         {
             return null;
         }
-        var lazy = _loaded.GetOrAdd(dataset, name => new Lazy<(ImageSet, ImageSet)>(() => catalog.Load(name)));
+        var key = $"{dataset}@{info.Hash}";
+        var lazy = _loaded.GetOrAdd(key, _ => new Lazy<LoadedDataset>(() => catalog.Load(dataset)));
         try
         {
             return lazy.Value;
         }
         catch (DatasetException)
         {
-            _loaded.TryRemove(dataset, out _);
+            _loaded.TryRemove(key, out _);
             throw;
+        }
+    }
+
+    /// <summary>Forgets what was read of a dataset (it was deleted or renamed).</summary>
+    public void Forget(string dataset)
+    {
+        foreach (var key in _loaded.Keys.Where(k => k.StartsWith(dataset + "@", StringComparison.Ordinal)))
+        {
+            _loaded.TryRemove(key, out _);
         }
     }
 }

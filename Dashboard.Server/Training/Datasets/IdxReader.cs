@@ -19,6 +19,28 @@ public static class IdxReader
         return (TensorShape.Image(1, dims[1], dims[2]), data);
     }
 
+    /// <summary>Reads an images file of 4 dimensions (count, channels, rows, columns), as imported datasets store them.</summary>
+    public static (TensorShape Shape, byte[] Pixels) ReadChannelImages(string path)
+    {
+        var (dims, data) = Read(path, expectedDims: 4);
+        return (TensorShape.Image(dims[1], dims[2], dims[3]), data);
+    }
+
+    /// <summary>Writes an IDX file of unsigned bytes with these sizes (the first is the count).</summary>
+    public static void Write(string path, ReadOnlySpan<int> dims, ReadOnlySpan<byte> data)
+    {
+        using var file = File.Create(path);
+        Span<byte> header = stackalloc byte[4 + 4 * dims.Length];
+        header[2] = UnsignedByte;
+        header[3] = (byte)dims.Length;
+        for (var i = 0; i < dims.Length; i++)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(header[(4 + 4 * i)..], dims[i]);
+        }
+        file.Write(header);
+        file.Write(data);
+    }
+
     /// <summary>Reads a labels file (1 dimension) and checks every label is below <paramref name="classes"/>.</summary>
     public static byte[] ReadLabels(string path, int classes)
     {

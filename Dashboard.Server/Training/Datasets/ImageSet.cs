@@ -29,5 +29,11 @@ public sealed record ImageSet(TensorShape Shape, byte[] Pixels, byte[] Labels)
     }
 }
 
+/// <summary>A dataset's splits: training and test, and validation when the dataset brings its own (an imported val/ folder).</summary>
+public sealed record LoadedDataset(ImageSet Train, ImageSet Test)
+{
+    public ImageSet? Validation { get; init; }
+}
+
 /// <summary>A dataset's files are missing, truncated or corrupt. The message names the file and the fix.</summary>
 public sealed class DatasetException(string message) : Exception(message);
