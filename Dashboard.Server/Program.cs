@@ -13,6 +13,8 @@ switch (args)
         return TrainerCommand.Run(args[1..]);
     case ["lr-find", ..]:
         return LrFindCommand.Run(args[1..]);
+    case ["import", ..]:
+        return ImportCommand.Run(args[1..]);
 }
 
 var builder = WebApplication.CreateBuilder(args);

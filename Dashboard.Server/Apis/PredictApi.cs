@@ -101,7 +101,16 @@ public static class PredictApi
     private static async Task<(byte[]? File, string? Type)> FromForm(HttpRequest request, CancellationToken cancellation)
     {
         request.HttpContext.Features.Set<IFormFeature>(new FormFeature(request, new FormOptions { MultipartBodyLengthLimit = MaxBodyBytes, ValueCountLimit = 16 }));
-        var form = await request.ReadFormAsync(cancellation);
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(cancellation);
+        }
+        catch (IOException e)
+        {
+            // A body cut before its closing boundary: the client's error, not a storage fault (which IOException means elsewhere).
+            throw new BadHttpRequestException($"the multipart body is truncated or malformed: {e.Message}");
+        }
         var image = form.Files.GetFile("image")
             ?? throw new RunRequestException("the form has no file in the field 'image'.", notFound: false);
         await using var stream = image.OpenReadStream();

@@ -2,6 +2,7 @@ using Dashboard.Server.Apis;
 using Dashboard.Server.Components;
 using Dashboard.Server.Health;
 using Dashboard.Server.Hubs;
+using Dashboard.Server.Imports;
 using Dashboard.Server.Inference;
 using Dashboard.Server.Runs;
 using Dashboard.Server.Samples;
@@ -42,6 +43,10 @@ public static class DashboardHostExtensions
         services.AddSingleton<DatasetExplorer>();
         services.AddSingleton<IDatasetExplorer>(sp => sp.GetRequiredService<DatasetExplorer>());
         services.AddSingleton<ITrainingCatalog, TrainingCatalog>();
+        services.Configure<ImportLimits>(builder.Configuration.GetSection(ImportLimits.Section));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ImportLimits>>().Value);
+        services.AddSingleton<DatasetImports>();
+        services.AddHostedService<ImportBroadcaster>();
 
         services.AddSingleton<SampleService>();
         services.AddScoped<ISampleService, GuardedSampleService>();
@@ -142,6 +147,10 @@ public static class DashboardHostExtensions
 
     public static WebApplication UseDashboard(this WebApplication app)
     {
+        // What an interrupted import, delete or upload left behind.
+        app.Services.GetRequiredService<DatasetCatalog>().Imported.RemovePartial();
+        var explorer = app.Services.GetRequiredService<DatasetExplorer>();
+        app.Services.GetRequiredService<DatasetImports>().Removed += explorer.Forget;
         // Nothing trains before start-up: whatever the last process left running was interrupted.
         if (app.Services.GetService<RunQueue>() is not null)
         {
@@ -162,6 +171,7 @@ public static class DashboardHostExtensions
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapCatalogApi();
+        app.MapDatasetsApi();
         app.MapRunsApi();
         app.MapPredictApi();
         app.MapInspectApi();

@@ -56,6 +56,35 @@ public static class ImageFiles
     public static Image<Rgb24> Decode(byte[] file, string? contentType, PictureBackground background = PictureBackground.White,
         int maxBytes = ImageLimits.MaxFileBytes, TimeSpan? timeout = null)
     {
+        var format = Check(file, contentType, maxBytes).Format;
+        try
+        {
+            var limit = timeout ?? ImageLimits.DecodeTime;
+            var decoding = Task.Run(() => Flatten(file, background));
+            if (!decoding.Wait(limit))
+            {
+                // Whatever it decodes later is thrown away.
+                decoding.ContinueWith(t => t.Result.Dispose(), TaskContinuationOptions.OnlyOnRanToCompletion);
+                throw new ImageRejectedException($"decoding the {format.Name} file took longer than {limit.TotalSeconds:0.###} s.");
+            }
+            return decoding.Result;
+        }
+        catch (AggregateException e) when (e.InnerException is { } inner && IsDecodeFailure(inner))
+        {
+            throw new ImageRejectedException($"the {format.Name} file is damaged, truncated or unsupported: {inner.Message}");
+        }
+    }
+
+    /// <summary>The width and height a picture file's header declares, after the same checks as <see cref="Decode"/>.</summary>
+    public static (int Width, int Height) Size(byte[] file, int maxBytes = ImageLimits.MaxFileBytes)
+    {
+        var info = Check(file, null, maxBytes).Info;
+        return (info.Width, info.Height);
+    }
+
+    /// <summary>Everything checked before a decoder runs: bytes, format, declared type, a TIFF's directories, the header's size.</summary>
+    private static (IImageFormat Format, IImageInfo Info) Check(byte[] file, string? contentType, int maxBytes)
+    {
         if (file.Length > maxBytes)
         {
             throw new ImageRejectedException($"the image is {file.Length:N0} bytes; the limit is {maxBytes:N0}.");
@@ -85,19 +114,7 @@ public static class ImageFiles
                 throw new ImageRejectedException(
                     $"the image is {info.Width}x{info.Height} pixels; the limit is {MaxSide} pixels a side and {MaxPixels / (1024 * 1024)} megapixels.");
             }
-            var limit = timeout ?? ImageLimits.DecodeTime;
-            var decoding = Task.Run(() => Flatten(file, background));
-            if (!decoding.Wait(limit))
-            {
-                // Whatever it decodes later is thrown away.
-                decoding.ContinueWith(t => t.Result.Dispose(), TaskContinuationOptions.OnlyOnRanToCompletion);
-                throw new ImageRejectedException($"decoding the {format.Name} file took longer than {limit.TotalSeconds:0.###} s.");
-            }
-            return decoding.Result;
-        }
-        catch (AggregateException e) when (e.InnerException is { } inner && IsDecodeFailure(inner))
-        {
-            throw new ImageRejectedException($"the {format.Name} file is damaged, truncated or unsupported: {inner.Message}");
+            return (format, info);
         }
         catch (Exception e) when (IsDecodeFailure(e))
         {

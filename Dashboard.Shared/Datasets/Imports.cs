@@ -44,7 +44,7 @@ public sealed record PictureFormat(int Width, int Height, int Channels, PictureR
 /// The options of an import. Null sizes and channels are chosen from the pictures (the median size, capped at
 /// <see cref="DefaultMaxSide"/> on its longer side; RGB when any sampled picture has colour).
 /// </summary>
-public sealed record ImportOptions
+public record ImportOptions
 {
     public const int DefaultMaxSide = 64;
     public const int MaxNameLength = 64;
@@ -73,6 +73,23 @@ public sealed record ImportOptions
     public int Seed { get; init; } = 1;
 }
 
+/// <summary>
+/// POST /api/datasets as JSON: the options, and where the pictures are: <see cref="Upload"/> (an id from
+/// POST /api/datasets/uploads) or <see cref="Folder"/> (a folder on the server).
+/// </summary>
+public sealed record ImportRequest : ImportOptions
+{
+    public string? Upload { get; init; }
+
+    public string? Folder { get; init; }
+}
+
+/// <summary>POST /api/datasets/uploads: the upload's id (for POST /api/datasets) and what a look at its pictures found.</summary>
+public sealed record ImportUpload(string Upload, ImportSurvey Survey);
+
+/// <summary>POST /api/datasets/{name}/rename.</summary>
+public sealed record DatasetRename(string Name);
+
 [JsonConverter(typeof(JsonStringEnumConverter<ImportStatus>))]
 public enum ImportStatus
 {
@@ -92,10 +109,13 @@ public enum ImportStatus
 /// <summary>A file an import passed over, and why (not a picture, corrupt, too large, unsupported, an empty class folder...).</summary>
 public sealed record SkippedFile(string Path, string Reason);
 
-/// <summary>Two pictures with the same pixels after resizing. Kind: "train", "validation" or "test" (within that split) or "leak" (one in training, one in test).</summary>
+/// <summary>
+/// Two pictures with the same pixels after resizing. Kind: "train", "validation" or "test" (both in that split),
+/// "train-validation", or "leak" (one of them in the test set, the other in training or validation).
+/// </summary>
 public sealed record DuplicatePair(string Kind, string First, string Second);
 
-/// <summary>Exact duplicates (same pixels after resizing): counts per kind and the first examples.</summary>
+/// <summary>Exact duplicates (same pixels after resizing): pictures that repeat one before them, outside and inside the test set's reach, and the first examples.</summary>
 public sealed record DuplicateReport(int WithinSplits, int AcrossTrainAndTest, IReadOnlyList<DuplicatePair> Examples);
 
 /// <summary>The largest training class over the smallest; flagged above <see cref="Threshold"/>.</summary>

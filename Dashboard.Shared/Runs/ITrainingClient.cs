@@ -40,4 +40,10 @@ public interface ITrainingClient
 
     /// <summary>Sent to a client that follows a run, before any live event of that run.</summary>
     Task RunHistory(RunRecord run);
+
+    /// <summary>An import's progress (pictures done and total, pictures/s, ETA), at most four a second; sent to every client.</summary>
+    Task ImportProgress(Datasets.DatasetImport import);
+
+    /// <summary>An import ended: ready (with its report), failed (Error says why) or cancelled; sent to every client.</summary>
+    Task ImportEnded(Datasets.DatasetImport import);
 }
