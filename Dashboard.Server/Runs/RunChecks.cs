@@ -17,7 +17,7 @@ public static class RunChecks
         IRunControl runs, Func<string, string>? resolveDevice)
     {
         var errors = Problems(config, datasets, explorer, runs, resolveDevice);
-        return (errors.Count > 0 ? null : new RunPlan(config, RunValidation.ResolveLayers(config)!), errors);
+        return (errors.Count > 0 ? null : new RunPlan(config, RunValidation.ResolveLayers(config, datasets.Find(config.Dataset))!), errors);
     }
 
     private static Dictionary<string, string[]> Problems(RunConfig config, DatasetCatalog datasets, DatasetExplorer explorer, IRunControl runs,
@@ -62,7 +62,7 @@ public static class RunChecks
         {
             errors["batchSize"] = [$"must not exceed the {split.Train} training images after the split, got {config.BatchSize}."];
         }
-        if (config.StartFrom is { } from && StartFromProblem(config, from, runs) is { } problem)
+        if (config.StartFrom is { } from && StartFromProblem(config, from, runs, datasets) is { } problem)
         {
             errors["startFrom"] = [problem];
         }
@@ -70,7 +70,7 @@ public static class RunChecks
     }
 
     /// <summary>Why run <paramref name="from"/>'s weights cannot start this run, or null when they can.</summary>
-    private static string? StartFromProblem(RunConfig config, int from, IRunControl runs)
+    private static string? StartFromProblem(RunConfig config, int from, IRunControl runs, DatasetCatalog datasets)
     {
         if (runs.Get(from) is not { } source)
         {
@@ -84,9 +84,10 @@ public static class RunChecks
         {
             return $"Run {from} was trained on {source.Config.Dataset}, not {config.Dataset}.";
         }
-        var layers = RunValidation.ResolveLayers(config);
+        var dataset = datasets.Find(config.Dataset);
+        var layers = RunValidation.ResolveLayers(config, dataset);
         // The checkpoint's own card says which layers its weights fit: a preset may have changed since.
-        var sourceLayers = Checkpoint.ReadCard(checkpoint)?.Layers ?? RunValidation.ResolveLayers(source.Config)!;
+        var sourceLayers = Checkpoint.ReadCard(checkpoint)?.Layers ?? RunValidation.ResolveLayers(source.Config, dataset)!;
         return layers is null || sourceLayers.SequenceEqual(layers)
             ? null
             : $"Run {from} has a different network; fine-tuning needs the same layers.";

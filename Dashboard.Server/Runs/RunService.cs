@@ -46,7 +46,7 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
                 return new ResumeRunResult(null, missing.Problem);
             }
             // The stored configuration passed its checks when the run was created; this host resolves it again into a plan.
-            var plan = new RunPlan(run.Config, RunValidation.ResolveLayers(run.Config)!);
+            var plan = new RunPlan(run.Config, RunValidation.ResolveLayers(run.Config, datasets.Find(run.Config.Dataset))!);
             var checkpoint = options.CheckpointPath(id);
             var saved = File.Exists(checkpoint) ? Checkpoint.ReadCard(checkpoint)?.Epochs ?? 0 : 0;
             var keep = Math.Min(saved, run.Epochs.Count);

@@ -21,6 +21,9 @@ public sealed class TrainingCatalog(DatasetCatalog datasets) : ITrainingCatalog
 
     public IReadOnlyDictionary<string, string[]> Validate(RunConfig config) => RunValidation.Validate(config, datasets);
 
+    public IReadOnlyList<LayerSpec> PresetLayers(string preset, string dataset) =>
+        RunValidation.ResolveLayers(new RunConfig { Model = preset, Dataset = dataset }, datasets.Find(dataset)) ?? [];
+
     public NetworkSummary Check(IReadOnlyList<LayerSpec> layers, string dataset)
     {
         var info = datasets.Find(dataset) ?? throw new ArgumentException($"Unknown dataset '{dataset}'.");

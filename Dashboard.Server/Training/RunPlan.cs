@@ -24,6 +24,6 @@ public sealed record RunPlan(RunConfig Config, IReadOnlyList<LayerSpec> Layers)
     public static RunPlan Make(RunConfig config, DatasetCatalog datasets)
     {
         var errors = RunValidation.Validate(config, datasets);
-        return errors.Count > 0 ? throw new RunConfigException(errors) : new RunPlan(config, RunValidation.ResolveLayers(config)!);
+        return errors.Count > 0 ? throw new RunConfigException(errors) : new RunPlan(config, RunValidation.ResolveLayers(config, datasets.Find(config.Dataset))!);
     }
 }

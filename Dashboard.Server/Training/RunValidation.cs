@@ -1,5 +1,6 @@
 using Dashboard.Server.Training.Datasets;
 using Dashboard.Server.Training.Networks;
+using Dashboard.Shared.Datasets;
 using Dashboard.Shared.Networks;
 using Dashboard.Shared.Runs;
 
@@ -27,7 +28,7 @@ public static class RunValidation
             Add("dataset", $"Unknown dataset '{config.Dataset}'. Known: {string.Join(", ", datasets.Names)}.");
         }
 
-        var layers = ResolveLayers(config);
+        var layers = ResolveLayers(config, dataset);
         if (layers is null)
         {
             Add("model", $"Unknown model '{config.Model}'. Presets: {string.Join(", ", NetworkPresets.Names)}.");
@@ -83,7 +84,7 @@ public static class RunValidation
         _ => null,
     };
 
-    /// <summary>The custom layers, else the preset's, else null for an unknown preset.</summary>
-    public static IReadOnlyList<LayerSpec>? ResolveLayers(RunConfig config) =>
-        config.Layers ?? NetworkPresets.Find(config.Model)?.Layers;
+    /// <summary>The custom layers, else the preset's fitted to the dataset's shape and classes (as designed when the dataset is unknown), else null for an unknown preset.</summary>
+    public static IReadOnlyList<LayerSpec>? ResolveLayers(RunConfig config, DatasetInfo? dataset = null) =>
+        config.Layers ?? (dataset is null ? NetworkPresets.Find(config.Model)?.Layers : NetworkPresets.Fit(config.Model, dataset.Shape, dataset.Classes.Count));
 }

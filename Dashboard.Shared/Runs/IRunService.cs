@@ -85,4 +85,7 @@ public interface ITrainingCatalog
 
     /// <summary>Per-layer output shapes and parameter counts for a dataset, or the first error.</summary>
     NetworkSummary Check(IReadOnlyList<LayerSpec> layers, string dataset);
+
+    /// <summary>A preset's layers fitted to a dataset's shape and classes (as designed for an unknown dataset); empty for an unknown preset.</summary>
+    IReadOnlyList<LayerSpec> PresetLayers(string preset, string dataset);
 }

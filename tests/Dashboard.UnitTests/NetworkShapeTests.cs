@@ -95,4 +95,42 @@ public class NetworkShapeTests
     {
         Assert.False(NetworkShapes.Infer([], TensorShape.Image(1, 28, 28), 10).IsValid);
     }
+
+    [Fact]
+    public void Every_preset_fitted_to_its_own_input_is_the_preset_as_designed()
+    {
+        foreach (var preset in NetworkPresets.All)
+        {
+            Assert.Equal(preset.Layers, NetworkPresets.Fit(preset.Name, preset.Input, 10));
+        }
+    }
+
+    [Theory]
+    [InlineData(3, 32, 32, 10)]
+    [InlineData(1, 28, 28, 3)]
+    [InlineData(3, 64, 48, 5)]
+    [InlineData(1, 40, 40, 256)]
+    public void Every_preset_fits_other_pictures_taking_their_channels_and_ending_in_their_classes(int channels, int height, int width, int classes)
+    {
+        var input = TensorShape.Image(channels, height, width);
+        foreach (var preset in NetworkPresets.All)
+        {
+            var fitted = NetworkPresets.Fit(preset.Name, input, classes)!;
+            var summary = NetworkShapes.Infer(fitted, input, classes);
+            Assert.True(summary.IsValid, $"{preset.Name} on {input}: {summary.Error}");
+            Assert.Equal(preset.Layers.Select(l => l.Kind), fitted.Select(l => l.Kind));
+            // Hidden sizes stay as designed: only the inputs and the class scores change.
+            Assert.Equal(preset.Layers.Where(l => l.Kind == LayerKind.Conv2d).Select(l => l.Out), fitted.Where(l => l.Kind == LayerKind.Conv2d).Select(l => l.Out));
+        }
+    }
+
+    [Fact]
+    public void A_preset_that_cannot_fit_a_small_picture_says_which_layer_and_why()
+    {
+        var input = TensorShape.Image(1, 8, 8);
+        var summary = NetworkShapes.Infer(NetworkPresets.Fit("cnn", input, 10)!, input, 10);
+        Assert.False(summary.IsValid);
+        Assert.Equal(5, summary.ErrorLayer);
+        Assert.Contains("larger than the padded input", summary.Error);
+    }
 }

@@ -39,4 +39,33 @@ public static class NetworkPresets
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(p => p.Name)];
 
     public static NetworkPreset? Find(string name) => All.FirstOrDefault(p => p.Name == name);
+
+    /// <summary>
+    /// A preset for another input: every Conv2d and BatchNorm2d takes the channels it receives, every Linear the
+    /// features it receives, and the last Linear gives one score per class; the rest (channels out, kernels, hidden
+    /// sizes) stays as designed. Where a layer cannot take what it receives (a picture too small for the pooling),
+    /// the rest is left as designed and <see cref="NetworkShapes.Infer"/> says why. Null for an unknown preset.
+    /// </summary>
+    public static IReadOnlyList<LayerSpec>? Fit(string name, TensorShape input, int classes)
+    {
+        if (Find(name) is not { } preset)
+        {
+            return null;
+        }
+        var last = preset.Layers.ToList().FindLastIndex(l => l.Kind == LayerKind.Linear);
+        var fitted = new List<LayerSpec>();
+        var current = input;
+        foreach (var (layer, i) in preset.Layers.Select((l, i) => (l, i)))
+        {
+            var adapted = current is null ? layer : layer.Kind switch
+            {
+                LayerKind.Conv2d or LayerKind.BatchNorm2d when current.IsImage => layer with { In = current.Dims[0] },
+                LayerKind.Linear when current.Dims.Count == 1 => layer with { In = current.Dims[0], Out = i == last ? classes : layer.Out },
+                _ => layer,
+            };
+            fitted.Add(adapted);
+            current = current is null ? null : NetworkShapes.Output(adapted, current);
+        }
+        return fitted;
+    }
 }

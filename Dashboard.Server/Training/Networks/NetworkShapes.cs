@@ -38,6 +38,9 @@ public static class NetworkShapes
         return new NetworkSummary(input, shapes, total, null, null);
     }
 
+    /// <summary>What the layer makes of the input, or null when it cannot take it.</summary>
+    public static TensorShape? Output(LayerSpec layer, TensorShape input) => Apply(layer, input).Output;
+
     private static (TensorShape? Output, long Parameters, string? Error) Apply(LayerSpec l, TensorShape x)
     {
         switch (l.Kind)
