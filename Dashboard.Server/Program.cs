@@ -15,6 +15,8 @@ switch (args)
         return LrFindCommand.Run(args[1..]);
     case ["import", ..]:
         return ImportCommand.Run(args[1..]);
+    case ["pictures", ..]:
+        return PicturesCommand.Run(args[1..]);
 }
 
 var builder = WebApplication.CreateBuilder(args);

@@ -1,8 +1,10 @@
 using System.Text.Json;
+using Dashboard.Server.Imports;
 using Dashboard.Server.Inference;
 using Dashboard.Server.Runs;
 using Dashboard.Shared.Inference;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Dashboard.Server.Apis;
@@ -34,7 +36,91 @@ public static class PredictApi
             .WithTags("Runs")
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .DisableAntiforgery();
+        app.MapPost("/api/runs/{id:int}/classify", Classify)
+            .WithTags("Runs")
+            .DisableAntiforgery();
         return app;
+    }
+
+    /// <summary>The most pictures one classify request takes (files and archive entries).</summary>
+    public const int MaxClassifyPictures = 10_000;
+
+    /// <summary>The largest classify body: 1 GiB.</summary>
+    public const long MaxClassifyBytes = 1024L * 1024 * 1024;
+
+    /// <summary>
+    /// Multipart with one or more pictures in <c>image</c> fields, or one zip in <c>archive</c>: every picture through the
+    /// run's own picture pipeline, answered as JSON (<see cref="ClassifyResult"/>) or, with Accept: text/csv, as CSV.
+    /// ?thumbnails=true adds each picture as the network saw it (a PNG) to the JSON.
+    /// </summary>
+    private static async Task<IResult> Classify(int id, HttpRequest request, PredictionService predictions, DatasetImports imports, ImportLimits limits,
+        bool thumbnails = false, CancellationToken cancellation = default)
+    {
+        MultipartForm form;
+        try
+        {
+            form = await MultipartForm.ReadAsync(request, imports.NewUploadFile, Math.Max(ImageLimits.MaxFileBytes, limits.MaxUploadBytes), MaxClassifyBytes, cancellation);
+        }
+        catch (BadHttpRequestException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: e.StatusCode, title: "The pictures were refused.");
+        }
+        using (form)
+        {
+            var images = form.Files.Where(f => f.Field == "image").ToList();
+            var archives = form.Files.Where(f => f.Field == "archive").ToList();
+            if ((images.Count == 0) == (archives.Count == 0) || archives.Count > 1)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    ["image"] = ["send one or more pictures in 'image' fields, or one zip in an 'archive' field."],
+                });
+            }
+            if (images.Count > MaxClassifyPictures)
+            {
+                return TooLarge($"at most {MaxClassifyPictures:N0} pictures a request.");
+            }
+            using var source = archives.Count == 1 ? new ZipSource(archives[0].Path, archives[0].FileName, limits.ForPictures(MaxClassifyPictures)) : null;
+            List<(string File, Func<byte[]> Read)> pictures;
+            if (source is not null)
+            {
+                try
+                {
+                    var listing = source.List();
+                    pictures = [.. listing.Paths.Select((path, i) => (path, (Func<byte[]>)(() => ((PictureFile)source.Read(i)).Bytes)))];
+                }
+                catch (ImportException e)
+                {
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["archive"] = [e.Message] });
+                }
+            }
+            else
+            {
+                pictures = [.. images.Select(f => (f.FileName, (Func<byte[]>)(() => f.Length > ImageLimits.MaxFileBytes
+                    ? throw new ImageRejectedException($"the image is {f.Length:N0} bytes; the limit is {ImageLimits.MaxFileBytes:N0}.")
+                    : File.ReadAllBytes(f.Path))))];
+            }
+            var answer = RunRequestResults.Answer(() => predictions.Classify(id, pictures, thumbnails), "image");
+            if (answer.Result is Ok<ClassifyResult> { Value: { } result } && request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase)))
+            {
+                return TypedResults.Text(ClassifyCsv(result), "text/csv");
+            }
+            return answer;
+        }
+    }
+
+    /// <summary>file,class,label,error and one probability column per class.</summary>
+    public static string ClassifyCsv(ClassifyResult result)
+    {
+        static string Cell(string? text) => text is null ? "" : text.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{text.Replace("\"", "\"\"")}\"" : text;
+        var csv = new System.Text.StringBuilder();
+        csv.AppendLine(string.Join(",", new[] { "file", "class", "label", "error" }.Concat(result.Classes.Select(c => Cell($"p_{c}")))));
+        foreach (var r in result.Results)
+        {
+            csv.AppendLine(string.Join(",", new[] { Cell(r.File), r.Class?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "", Cell(r.Label), Cell(r.Error) }
+                .Concat(r.Probabilities?.Select(p => p.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)) ?? result.Classes.Select(_ => ""))));
+        }
+        return csv.ToString();
     }
 
     private static async Task<IResult> Predict(int id, HttpRequest request, PredictionService predictions, CancellationToken cancellation)

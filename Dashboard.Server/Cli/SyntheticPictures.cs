@@ -32,7 +32,8 @@ public static class SyntheticPictures
     {
         var back = RandomColour(random);
         var ink = RandomColour(random);
-        while (Distance(back, ink) < 200)
+        // Any colours, but the shape stands out in brightness as well as in hue.
+        while (Math.Abs(Luma(back) - Luma(ink)) < 90)
         {
             ink = RandomColour(random);
         }
@@ -75,13 +76,16 @@ public static class SyntheticPictures
 
     private static Rgb24 RandomColour(Random random) => new((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
 
-    private static int Distance(Rgb24 a, Rgb24 b) => Math.Abs(a.R - b.R) + Math.Abs(a.G - b.G) + Math.Abs(a.B - b.B);
+    private static double Luma(Rgb24 c) => 0.299 * c.R + 0.587 * c.G + 0.114 * c.B;
 
-    /// <summary>Writes class folders (CLASS/NNNN.ext) of <paramref name="perClass"/> pictures each into a zip, sizes from <paramref name="minSide"/> to <paramref name="maxSide"/>.</summary>
-    public static void WriteZip(string path, int perClass, int seed, int minSide = 24, int maxSide = 96, int classes = 10, bool mixedFormats = true)
+    /// <summary>Writes class folders (CLASS/NNNN.ext) of <paramref name="perClass"/> pictures each into a new zip, sizes from <paramref name="minSide"/> to <paramref name="maxSide"/>.</summary>
+    public static void WriteZip(string path, int perClass, int seed, int minSide = 24, int maxSide = 96, int classes = 10,
+        (string Extension, IImageEncoder Encoder)? format = null)
     {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.Delete(path);
         using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
-        foreach (var (name, bytes) in Pictures(perClass, seed, minSide, maxSide, classes, mixedFormats))
+        foreach (var (name, bytes) in Pictures(perClass, seed, minSide, maxSide, classes, format))
         {
             var entry = zip.CreateEntry(name, CompressionLevel.Fastest);
             using var stream = entry.Open();
@@ -90,10 +94,10 @@ public static class SyntheticPictures
     }
 
     /// <summary>Writes the same pictures as files below <paramref name="folder"/>.</summary>
-    public static void WriteFolder(string folder, int perClass, int seed, int minSide = 24, int maxSide = 96, int classes = 10, bool mixedFormats = true,
+    public static void WriteFolder(string folder, int perClass, int seed, int minSide = 24, int maxSide = 96, int classes = 10,
         (string Extension, IImageEncoder Encoder)? format = null)
     {
-        foreach (var (name, bytes) in Pictures(perClass, seed, minSide, maxSide, classes, mixedFormats, format))
+        foreach (var (name, bytes) in Pictures(perClass, seed, minSide, maxSide, classes, format))
         {
             var file = Path.Combine(folder, name);
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
@@ -101,8 +105,8 @@ public static class SyntheticPictures
         }
     }
 
-    /// <summary>The pictures as (CLASS/NNNN.ext, file bytes), class by class.</summary>
-    public static IEnumerable<(string Name, byte[] Bytes)> Pictures(int perClass, int seed, int minSide, int maxSide, int classes = 10, bool mixedFormats = true,
+    /// <summary>The pictures as (CLASS/NNNN.ext, file bytes), class by class; every format in turn unless one is given.</summary>
+    public static IEnumerable<(string Name, byte[] Bytes)> Pictures(int perClass, int seed, int minSide, int maxSide, int classes = 10,
         (string Extension, IImageEncoder Encoder)? format = null)
     {
         var random = new Random(seed);
@@ -110,10 +114,11 @@ public static class SyntheticPictures
         {
             for (var i = 0; i < perClass; i++)
             {
+                // Mixed sizes, near-square: a squashed picture keeps its shape recognisable (a square does not become a bar).
                 var width = random.Next(minSide, maxSide + 1);
-                var height = random.Next(minSide, maxSide + 1);
+                var height = Math.Clamp((int)Math.Round(width * (0.8 + 0.45 * random.NextDouble())), minSide, maxSide);
                 using var image = Draw(c % Shapes.Length, width, height, random);
-                var (extension, encoder) = format ?? (mixedFormats ? Formats[(c + i) % Formats.Length] : Formats[0]);
+                var (extension, encoder) = format ?? Formats[(c + i) % Formats.Length];
                 using var stream = new MemoryStream();
                 image.Save(stream, encoder);
                 yield return ($"{Shapes[c % Shapes.Length]}/{i:D4}{extension}", stream.ToArray());

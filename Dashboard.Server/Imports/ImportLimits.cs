@@ -35,4 +35,11 @@ public sealed class ImportLimits
     public int WorkerCount => Workers > 0 ? Workers : Environment.ProcessorCount;
 
     public TimeSpan DecodeTime => TimeSpan.FromSeconds(DecodeSeconds);
+
+    /// <summary>These limits for pictures to classify: at most <paramref name="entries"/> entries, each no larger than a predicted image.</summary>
+    public ImportLimits ForPictures(int entries) => new()
+    {
+        MaxUploadBytes = MaxUploadBytes, MaxUnpackedBytes = MaxUnpackedBytes, MaxCompressionRatio = MaxCompressionRatio, DecodeSeconds = DecodeSeconds,
+        MaxPictureBytes = Math.Min(MaxPictureBytes, Dashboard.Shared.Inference.ImageLimits.MaxFileBytes), MaxEntries = entries, Workers = Workers,
+    };
 }

@@ -39,7 +39,13 @@ public sealed class PredictionService(IRunControl runs) : IDigitClassifier, IDis
 
     public DrawingPrediction? ClassifyDrawing(int runId, byte[] grayscale, int width, int height, int? epoch = null)
     {
-        var pixels = DigitPreprocessor.ToMnist(Pixels.FromBytes(grayscale), width, height);
+        if (!grayscale.Any(v => v > 0))
+        {
+            return null;
+        }
+        var pixels = Load(runId, epoch).Card.Pictures is { Channels: 1 } format
+            ? UploadPipeline.PadInput(grayscale, width, height, format)
+            : DigitPreprocessor.ToMnist(Pixels.FromBytes(grayscale), width, height);
         return pixels is null ? null : new DrawingPrediction(Predict(runId, pixels, epoch), pixels);
     }
 
@@ -61,13 +67,80 @@ public sealed class PredictionService(IRunControl runs) : IDigitClassifier, IDis
         UploadedInput upload;
         try
         {
-            upload = UploadPipeline.ToInput(file, contentType, card.Input, digits: card.Dataset == "mnist");
+            upload = UploadPipeline.ToInput(file, contentType, card);
         }
         catch (ImageRejectedException e)
         {
             throw new RunRequestException($"image: {e.Message}", notFound: false);
         }
         return new UploadPrediction(new DrawingPrediction(Predict(runId, upload.Input), upload.Input), card.Input, upload.Ink);
+    }
+
+    /// <summary>
+    /// Classifies many pictures with the run's final weights: each goes through the pipeline an upload takes (an
+    /// imported dataset's own picture format), decoded in parallel, then predicted in batches. A picture that cannot be
+    /// read gets its reason instead of a class.
+    /// </summary>
+    public ClassifyResult Classify(int runId, IReadOnlyList<(string File, Func<byte[]> Read)> pictures, bool thumbnails = false)
+    {
+        var card = Load(runId).Card;
+        var inputs = new float[]?[pictures.Count];
+        var errors = new string?[pictures.Count];
+        // Read in order (an archive has one reader), decode in parallel.
+        var files = pictures.Select(p =>
+        {
+            try
+            {
+                return (Bytes: p.Read(), Error: (string?)null);
+            }
+            catch (ImageRejectedException e)
+            {
+                return (Bytes: (byte[]?)null, Error: e.Message);
+            }
+        }).ToList();
+        Parallel.For(0, pictures.Count, i =>
+        {
+            try
+            {
+                inputs[i] = files[i].Bytes is { } bytes ? UploadPipeline.ToInput(bytes, null, card).Input : null;
+                errors[i] = files[i].Error;
+            }
+            catch (ImageRejectedException e)
+            {
+                errors[i] = e.Message;
+            }
+        });
+        var good = Enumerable.Range(0, pictures.Count).Where(i => inputs[i] is not null).ToList();
+        var probabilities = new float[pictures.Count][];
+        var model = Load(runId);
+        const int Batch = 256;
+        for (var start = 0; start < good.Count; start += Batch)
+        {
+            var chunk = good.Skip(start).Take(Batch).ToList();
+            var batch = chunk.SelectMany(i => inputs[i]!).ToArray();
+            float[] scores;
+            lock (model.Gate)
+            {
+                scores = model.Network.Predict(batch, chunk.Count, card.Input, card.NormalizeMean, card.NormalizeStd, card.Classes.Count);
+            }
+            for (var n = 0; n < chunk.Count; n++)
+            {
+                probabilities[chunk[n]] = scores[(n * card.Classes.Count)..((n + 1) * card.Classes.Count)];
+            }
+        }
+        var (channels, height, width) = (card.Input.Dims[0], card.Input.Dims[1], card.Input.Dims[2]);
+        return new ClassifyResult(runId, card.Classes, [.. Enumerable.Range(0, pictures.Count).Select(i =>
+        {
+            if (probabilities[i] is not { } p)
+            {
+                return new ClassifiedPicture(pictures[i].File, null, null, null, errors[i] ?? "not read");
+            }
+            var best = Array.IndexOf(p, p.Max());
+            return new ClassifiedPicture(pictures[i].File, best, card.Classes[best], p)
+            {
+                InputPng = thumbnails ? ImageFiles.Png(inputs[i]!, channels, height, width) : null,
+            };
+        })]);
     }
 
     /// <summary>Refuses <paramref name="pixels"/> that are not one image of the run's input (count, range).</summary>

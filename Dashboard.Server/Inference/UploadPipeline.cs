@@ -1,4 +1,5 @@
-using Dashboard.Shared.Networks;
+using Dashboard.Shared.Runs;
+using Dashboard.Shared.Datasets;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -11,16 +12,38 @@ public sealed record UploadedInput(float[] Input, byte[]? Ink);
 /// One pipeline for every uploaded picture, the Draw page's and the predict API's alike. A
 /// picture for a digit model is fitted into the drawing pad (280x280, aspect kept), turned to
 /// grey and inverted when it is dark on light paper, then goes through the drawing's own MNIST
-/// preprocessing. A picture for another model is scaled to its input size (CIFAR-10: 32x32
-/// RGB; Fashion-MNIST: 28x28 grey, inverted when dark on light).
+/// preprocessing. A picture for another built-in model is scaled to its input size (CIFAR-10: 32x32
+/// RGB; Fashion-MNIST: 28x28 grey, inverted when dark on light); for a model of an imported
+/// dataset it goes through that dataset's picture format.
 /// </summary>
 public static class UploadPipeline
 {
     /// <summary>The drawing pad's size on the Draw page.</summary>
     public const int PadSize = 280;
 
-    public static UploadedInput ToInput(byte[] file, string? contentType, TensorShape shape, bool digits)
+    /// <summary>
+    /// The drawing pad (ink bright on dark) as a picture of an imported grey dataset: dark ink on white paper, through
+    /// the dataset's picture format (which inverts it back when the dataset was imported inverted).
+    /// </summary>
+    public static float[] PadInput(byte[] grayscale, int width, int height, PictureFormat format)
     {
+        using var picture = new Image<Rgb24>(width, height);
+        for (var i = 0; i < grayscale.Length && i < width * height; i++)
+        {
+            var paper = (byte)(255 - grayscale[i]);
+            picture[i % width, i / width] = new Rgb24(paper, paper, paper);
+        }
+        return Pixels.FromBytes(PictureFormats.Apply(picture, format with { Background = PictureBackground.White }));
+    }
+
+    public static UploadedInput ToInput(byte[] file, string? contentType, ModelCard card)
+    {
+        if (card.Pictures is { } format)
+        {
+            // An imported dataset's picture: its own import pipeline, so training and prediction see pictures the same way.
+            return new UploadedInput(Pixels.FromBytes(PictureFormats.FromFile(file, contentType, format)), null);
+        }
+        var (shape, digits) = (card.Input, card.Dataset == "mnist");
         using var image = ImageFiles.Decode(file, contentType);
         if (digits)
         {

@@ -139,7 +139,7 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
         observer.OnStarted(started);
 
         var card = new ModelCard(config.Dataset, config.Layers is null ? config.Model : "custom", layers, info.Shape, info.Classes,
-            config.NormalizeMean, config.NormalizeStd, null, DateTimeOffset.UtcNow);
+            config.NormalizeMean, config.NormalizeStd, null, DateTimeOffset.UtcNow, Pictures: info.Pictures, DatasetHash: info.Hash);
         var epochs = new List<EpochMetrics>();
         var health = config.HealthEvery > 0 ? new HealthMonitor(layers) : null;
         for (var epoch = done + 1; epoch <= config.Epochs; epoch++)

@@ -17,6 +17,20 @@ public sealed record DrawingPrediction(Prediction Prediction, IReadOnlyList<floa
 /// <summary>An uploaded picture's prediction; for a digit model, Ink is the 280x280 grey picture (ink bright) it became on the drawing pad.</summary>
 public sealed record UploadPrediction(DrawingPrediction Drawing, TensorShape Shape, byte[]? Ink);
 
+/// <summary>
+/// One picture classified by POST /api/runs/{id}/classify: its file name, the most likely class (its index and name) and
+/// every class's probability; or, for a picture that could not be read, Error says why. InputPng: the picture as the
+/// network saw it, when asked for (?thumbnails=true).
+/// </summary>
+public sealed record ClassifiedPicture(string File, int? Class, string? Label, IReadOnlyList<float>? Probabilities, string? Error = null)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public byte[]? InputPng { get; init; }
+}
+
+/// <summary>The answer of POST /api/runs/{id}/classify: the pictures in the order they came (an archive's in its order).</summary>
+public sealed record ClassifyResult(int RunId, IReadOnlyList<string> Classes, IReadOnlyList<ClassifiedPicture> Results);
+
 /// <summary>What an uploaded image file may be, on the Draw page and in the predict API.</summary>
 public static class ImageLimits
 {

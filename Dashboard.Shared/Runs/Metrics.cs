@@ -65,7 +65,9 @@ public sealed record TestMetrics(
 /// <summary>
 /// What a checkpoint needs besides its weights to be used again: the network, the data it
 /// expects and how inputs are normalised. Saved as JSON beside the .pt file. Epochs: how many
-/// epochs the weights have been trained (a resumed run continues after them).
+/// epochs the weights have been trained (a resumed run continues after them). For an imported
+/// dataset, Pictures is how its pictures were made (a picture to classify goes the same way, even
+/// after the dataset is renamed or deleted) and DatasetHash its content.
 /// </summary>
 public sealed record ModelCard(
     string Dataset,
@@ -77,4 +79,6 @@ public sealed record ModelCard(
     double NormalizeStd,
     double? TestAccuracy,
     DateTimeOffset SavedAt,
-    int? Epochs = null);
+    int? Epochs = null,
+    Datasets.PictureFormat? Pictures = null,
+    string? DatasetHash = null);
