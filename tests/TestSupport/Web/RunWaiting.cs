@@ -37,5 +37,32 @@ public static class RunWaiting
 
     public static Task<RunRecord> WaitFinished(this WebApplicationFactory<Program> factory, int id) =>
         factory.WaitForRun(id, r => !r.IsActive);
-}
 
+    /// <summary>Waits for an import to end (ready, failed or cancelled), from the import service's own events.</summary>
+    public static async Task<Dashboard.Shared.Datasets.DatasetImport> WaitImported(this WebApplicationFactory<Program> factory, string name)
+    {
+        var imports = factory.Services.GetRequiredService<Dashboard.Server.Imports.DatasetImports>();
+        var ended = new TaskCompletionSource<Dashboard.Shared.Datasets.DatasetImport>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Changed(Dashboard.Shared.Datasets.DatasetImport import)
+        {
+            if (import.Name == name && import.Status != Dashboard.Shared.Datasets.ImportStatus.Importing)
+            {
+                ended.TrySetResult(import);
+            }
+        }
+        imports.Changed += Changed;
+        try
+        {
+            if (imports.Get(name) is { Status: not Dashboard.Shared.Datasets.ImportStatus.Importing } now)
+            {
+                return now;
+            }
+            // A guard against a hung import, not a timing assertion.
+            return await ended.Task.WaitAsync(TimeSpan.FromMinutes(5));
+        }
+        finally
+        {
+            imports.Changed -= Changed;
+        }
+    }
+}
