@@ -73,7 +73,7 @@ public sealed class MultipartForm : IDisposable
             }
             return form;
         }
-        catch (IOException e)
+        catch (IOException e) when (e is not BadHttpRequestException)
         {
             form.Dispose();
             throw new BadHttpRequestException($"the multipart body is truncated or malformed: {e.Message}");

@@ -192,7 +192,7 @@ public static class PredictApi
         {
             form = await request.ReadFormAsync(cancellation);
         }
-        catch (IOException e)
+        catch (IOException e) when (e is not BadHttpRequestException)
         {
             // A body cut before its closing boundary: the client's error, not a storage fault (which IOException means elsewhere).
             throw new BadHttpRequestException($"the multipart body is truncated or malformed: {e.Message}");

@@ -71,7 +71,7 @@ public static class ImageFiles
         }
         catch (AggregateException e) when (e.InnerException is { } inner && IsDecodeFailure(inner))
         {
-            throw new ImageRejectedException($"the {format.Name} file is damaged, truncated or unsupported: {inner.Message}");
+            throw new ImageRejectedException($"the {format.Name} file is damaged or truncated: {inner.Message}");
         }
     }
 
@@ -118,7 +118,7 @@ public static class ImageFiles
         }
         catch (Exception e) when (IsDecodeFailure(e))
         {
-            throw new ImageRejectedException($"the {format.Name} file is damaged, truncated or unsupported: {e.Message}");
+            throw new ImageRejectedException($"the {format.Name} file is damaged or truncated: {e.Message}");
         }
     }
 

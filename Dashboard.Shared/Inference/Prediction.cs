@@ -66,7 +66,7 @@ public interface IDigitClassifier
     IReadOnlyList<int> KeptEpochs(int runId);
 
     /// <summary>
-    /// An image file (PNG, JPEG, BMP or GIF), decoded and converted on the server by the same
+    /// An image file (PNG, JPEG, BMP, GIF, TIFF or WebP), decoded and converted on the server by the same
     /// pipeline as the predict API's. Throws with a message for a file that is refused.
     /// </summary>
     UploadPrediction ClassifyUpload(int runId, byte[] file, string? contentType);

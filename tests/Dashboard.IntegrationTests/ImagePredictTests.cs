@@ -125,7 +125,7 @@ public sealed class ImagePredictTests(ITestOutputHelper output) : ApiTestBase(tr
     }
 
     /// <summary>A tiny, valid PNG whose header claims width x height.</summary>
-    private static byte[] Claiming(int width, int height)
+    internal static byte[] Claiming(int width, int height)
     {
         using var small = new Image<L8>(8, 8);
         var png = Png(small);
@@ -143,7 +143,7 @@ public sealed class ImagePredictTests(ITestOutputHelper output) : ApiTestBase(tr
         { "truncated", "image/png", 400, "damaged or truncated" },
         { "corrupt", "image/png", 400, "damaged or truncated" },
         { "jpeg sent as png", "image/png", 400, "the bytes are JPEG" },
-        { "text sent as png", "image/png", 400, "not a PNG, JPEG, BMP or GIF image" },
+        { "text sent as png", "image/png", 400, "not a PNG, JPEG, BMP, GIF, TIFF or WebP image" },
         { "empty", "image/png", 400, "empty" },
         { "9 MiB", "image/png", 413, "limited to 8 MiB" },
         { "png as text", "text/plain", 400, "send JSON" },
@@ -230,7 +230,7 @@ public sealed class ImagePredictTests(ITestOutputHelper output) : ApiTestBase(tr
         using var text = new MultipartFormDataContent { { Body("hello"u8.ToArray(), "text/plain"), "image", "a.txt" } };
         response = await Client.PostAsync($"/api/runs/{run.Id}/predict", text);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("not a PNG, JPEG, BMP or GIF image", await response.Content.ReadAsStringAsync());
+        Assert.Contains("not a PNG, JPEG, BMP, GIF, TIFF or WebP image", await response.Content.ReadAsStringAsync());
 
         using var picture = DarkOne();
         Assert.Equal(HttpStatusCode.NotFound, (await Client.PostAsync("/api/runs/999/predict", Body(Png(picture), "image/png"))).StatusCode);

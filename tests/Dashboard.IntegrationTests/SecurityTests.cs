@@ -36,6 +36,13 @@ public sealed partial class SecurityTests : IDisposable
         client.DeleteAsync($"/api/samples/{sampleId}"),
         // A learning-rate sweep takes the server's cores for seconds.
         client.PostAsJsonAsync("/api/lr-find", new { config = new { model = "logreg", batchSize = 16, device = "cpu" }, batches = 10, seeds = 1 }),
+        // Importing pictures writes to the data folder and takes the cores; renaming and deleting change what runs train on.
+        client.PostAsync("/api/datasets", new MultipartFormDataContent { { new ByteArrayContent([80, 75, 5, 6]), "archive", "a.zip" }, { new StringContent("x"), "name" } }),
+        client.PostAsync("/api/datasets/uploads", new MultipartFormDataContent { { new ByteArrayContent([80, 75, 5, 6]), "archive", "a.zip" } }),
+        client.PostAsJsonAsync("/api/datasets", new { folder = "/", name = "root" }),
+        client.DeleteAsync("/api/datasets/x"),
+        client.PostAsync("/api/datasets/x/cancel", null),
+        client.PostAsJsonAsync("/api/datasets/x/rename", new { name = "y" }),
     ];
 
     private HttpClient Operator()
