@@ -80,22 +80,9 @@ public static class DatasetsApi
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"not an import request: {e.Message}"] });
         }
-        if (body is null || (body.Upload is null) == (body.Folder is null))
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["upload"] = ["give either upload (an id from POST /api/datasets/uploads) or folder (a folder on the server), not both or neither."],
-            });
-        }
-        if (body.Upload is { } id)
-        {
-            if (imports.Upload(id) is not { } upload)
-            {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["upload"] = [$"no upload has the id '{id}' (uploads are kept an hour)."] });
-            }
-            return Started(imports.Start(body, new ImportSource(upload.File, upload.Name)));
-        }
-        return Started(imports.Start(body, new ImportSource(Folder: body.Folder)));
+        return body is null
+            ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["send an import request."] })
+            : Started(imports.Start(body));
     }
 
     /// <summary>An archive or CSV kept for a later import, and what its pictures are (classes, sizes, colour, the options proposed).</summary>

@@ -68,6 +68,7 @@ public static class DashboardHostExtensions
         services.AddScoped<IOperatorGate, OperatorGate>();
         services.AddScoped<IRunService, GuardedRunService>();
         services.AddScoped<ITrainerDirectory, GuardedTrainerDirectory>();
+        services.AddScoped<IDatasetImports, GuardedDatasetImports>();
         services.AddSingleton<LearningRateService>();
         services.AddScoped<ILearningRateFinder, GuardedLearningRateFinder>();
         services.AddSingleton<PredictionService>();

@@ -55,6 +55,13 @@ public sealed class DatasetImports(DatasetCatalog catalog, ImportLimits limits, 
             : null;
     }
 
+    /// <summary>A look at a folder on the server: its pictures, classes, sizes and colour, and the options proposed.</summary>
+    public ImportSurvey SurveyFolder(string folder, CancellationToken cancellation = default)
+    {
+        using var source = new FolderSource(folder, limits);
+        return new DatasetImporter(catalog.Imported, limits).Survey(source, SuggestedName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), cancellation);
+    }
+
     /// <summary>Keeps an uploaded archive or CSV (already on disk) for a later import and surveys it; its id names it.</summary>
     public (string Upload, ImportSurvey Survey) Survey(string file, string name, CancellationToken cancellation)
     {
@@ -75,6 +82,25 @@ public sealed class DatasetImports(DatasetCatalog catalog, ImportLimits limits, 
 
     /// <summary>The file an upload id names, or null.</summary>
     public (string File, string Name)? Upload(string id) => _uploads.TryGetValue(id, out var u) ? (u.File, u.Name) : null;
+
+    /// <summary>A JSON or page request: from an upload's id or a folder on the server.</summary>
+    public StartImportResult Start(ImportRequest request)
+    {
+        if ((request.Upload is null) == (request.Folder is null))
+        {
+            return new StartImportResult(null, new Dictionary<string, string[]>
+            {
+                ["upload"] = ["give either upload (an id from POST /api/datasets/uploads) or folder (a folder on the server), not both or neither."],
+            });
+        }
+        if (request.Upload is { } id)
+        {
+            return Upload(id) is { } upload
+                ? Start(request, new ImportSource(upload.File, upload.Name))
+                : new StartImportResult(null, new Dictionary<string, string[]> { ["upload"] = [$"no upload has the id '{id}' (uploads are kept an hour)."] });
+        }
+        return Start(request, new ImportSource(Folder: request.Folder));
+    }
 
     public StartImportResult Start(ImportOptions options, ImportSource from)
     {

@@ -114,3 +114,49 @@ public sealed class GuardedLearningRateFinder(Runs.LearningRateService finder, I
             ? finder.FindAsync(request, progress, cancellation)
             : Task.FromResult(new LrFindOutcome(null, new Dictionary<string, string[]> { ["operator"] = [OperatorGate.Refusal] }));
 }
+
+/// <summary>The imports as the pages see them: starting, surveying a server folder, cancelling, renaming and deleting pass the operator gate first.</summary>
+public sealed class GuardedDatasetImports(Imports.DatasetImports imports, IOperatorGate gate) : Dashboard.Shared.Datasets.IDatasetImports
+{
+    public event Action<Dashboard.Shared.Datasets.DatasetImport>? Changed
+    {
+        add => imports.Changed += value;
+        remove => imports.Changed -= value;
+    }
+
+    public IReadOnlyList<Dashboard.Shared.Datasets.DatasetImport> Recent() => imports.Recent();
+
+    public Dashboard.Shared.Datasets.DatasetImport? Get(string name) => imports.Get(name);
+
+    public (Dashboard.Shared.Datasets.ImportSurvey? Survey, string? Problem) SurveyFolder(string folder)
+    {
+        if (!gate.MayControl)
+        {
+            return (null, OperatorGate.Refusal);
+        }
+        try
+        {
+            return (imports.SurveyFolder(folder), null);
+        }
+        catch (Imports.ImportException e)
+        {
+            return (null, e.Message);
+        }
+    }
+
+    public Dashboard.Shared.Datasets.ImportStartOutcome Start(Dashboard.Shared.Datasets.ImportRequest request)
+    {
+        if (!gate.MayControl)
+        {
+            return new(null, new Dictionary<string, string[]> { ["operator"] = [OperatorGate.Refusal] });
+        }
+        var result = imports.Start(request);
+        return new(result.Import, result.Errors ?? new Dictionary<string, string[]>());
+    }
+
+    public bool Cancel(string name) => gate.MayControl && imports.Cancel(name);
+
+    public string? Rename(string name, string newName) => gate.MayControl ? imports.Rename(name, newName).Problem : OperatorGate.Refusal;
+
+    public string? Delete(string name) => gate.MayControl ? imports.Delete(name).Problem : OperatorGate.Refusal;
+}

@@ -162,3 +162,35 @@ public sealed record ImportSurvey(
     bool Colour,
     ImportOptions Proposed,
     IReadOnlyList<SkippedFile> Skipped);
+
+/// <summary>An import asked for on a page: started, or why not (messages keyed by field).</summary>
+public sealed record ImportStartOutcome(DatasetImport? Import, IReadOnlyDictionary<string, string[]> Errors);
+
+/// <summary>
+/// Imports, renames and deletes of datasets, as the pages see them (starting, cancelling, renaming and deleting pass the
+/// operator gate). Implemented by the server; pages upload files to POST /api/datasets/uploads and start them here by id.
+/// </summary>
+public interface IDatasetImports
+{
+    /// <summary>An import's progress (at most four times a second) or its end, raised off the page's thread.</summary>
+    event Action<DatasetImport>? Changed;
+
+    /// <summary>The imports running now and those that failed or were cancelled since the server started.</summary>
+    IReadOnlyList<DatasetImport> Recent();
+
+    /// <summary>An import or a ready imported dataset (with its report), or null.</summary>
+    DatasetImport? Get(string name);
+
+    /// <summary>A look at a folder on the server (operator only): its pictures, classes, sizes, and the options proposed.</summary>
+    (ImportSurvey? Survey, string? Problem) SurveyFolder(string folder);
+
+    ImportStartOutcome Start(ImportRequest request);
+
+    bool Cancel(string name);
+
+    /// <summary>Null when renamed; else why not.</summary>
+    string? Rename(string name, string newName);
+
+    /// <summary>Null when deleted; else why not.</summary>
+    string? Delete(string name);
+}
