@@ -103,24 +103,10 @@ public static class PredictApi
             var answer = RunRequestResults.Answer(() => predictions.Classify(id, pictures, thumbnails), "image");
             if (answer.Result is Ok<ClassifyResult> { Value: { } result } && request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase)))
             {
-                return TypedResults.Text(ClassifyCsv(result), "text/csv");
+                return TypedResults.Text(result.ToCsv(), "text/csv");
             }
             return answer;
         }
-    }
-
-    /// <summary>file,class,label,error and one probability column per class.</summary>
-    public static string ClassifyCsv(ClassifyResult result)
-    {
-        static string Cell(string? text) => text is null ? "" : text.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{text.Replace("\"", "\"\"")}\"" : text;
-        var csv = new System.Text.StringBuilder();
-        csv.AppendLine(string.Join(",", new[] { "file", "class", "label", "error" }.Concat(result.Classes.Select(c => Cell($"p_{c}")))));
-        foreach (var r in result.Results)
-        {
-            csv.AppendLine(string.Join(",", new[] { Cell(r.File), r.Class?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "", Cell(r.Label), Cell(r.Error) }
-                .Concat(r.Probabilities?.Select(p => p.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)) ?? result.Classes.Select(_ => ""))));
-        }
-        return csv.ToString();
     }
 
     private static async Task<IResult> Predict(int id, HttpRequest request, PredictionService predictions, CancellationToken cancellation)

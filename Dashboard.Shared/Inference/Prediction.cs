@@ -29,7 +29,23 @@ public sealed record ClassifiedPicture(string File, int? Class, string? Label, I
 }
 
 /// <summary>The answer of POST /api/runs/{id}/classify: the pictures in the order they came (an archive's in its order).</summary>
-public sealed record ClassifyResult(int RunId, IReadOnlyList<string> Classes, IReadOnlyList<ClassifiedPicture> Results);
+public sealed record ClassifyResult(int RunId, IReadOnlyList<string> Classes, IReadOnlyList<ClassifiedPicture> Results)
+{
+    /// <summary>As CSV: file, class, label, error, then one probability column per class (p_NAME).</summary>
+    public string ToCsv()
+    {
+        static string Cell(string? text) => text is null ? "" : text.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{text.Replace("\"", "\"\"")}\"" : text;
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        var csv = new System.Text.StringBuilder();
+        csv.AppendLine(string.Join(",", new[] { "file", "class", "label", "error" }.Concat(Classes.Select(c => Cell($"p_{c}")))));
+        foreach (var r in Results)
+        {
+            csv.AppendLine(string.Join(",", new[] { Cell(r.File), r.Class?.ToString(invariant) ?? "", Cell(r.Label), Cell(r.Error) }
+                .Concat(r.Probabilities?.Select(p => p.ToString("G6", invariant)) ?? Classes.Select(_ => ""))));
+        }
+        return csv.ToString();
+    }
+}
 
 /// <summary>What an uploaded image file may be, on the Draw page and in the predict API.</summary>
 public static class ImageLimits
