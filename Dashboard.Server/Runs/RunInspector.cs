@@ -15,7 +15,7 @@ public sealed class RunInspector(IRunControl runs, RunsOptions options, DatasetE
 
     public CellExamples Cell(int runId, int trueClass, int predicted, int limit)
     {
-        var (predictions, test) = Load(runId);
+        var (predictions, test, files) = Load(runId);
         if (trueClass < 0 || trueClass >= predictions.Classes || predicted < 0 || predicted >= predictions.Classes)
         {
             throw new RunRequestException($"Classes are numbered 0 to {predictions.Classes - 1}; got true {trueClass}, predicted {predicted}.", notFound: false);
@@ -23,16 +23,16 @@ public sealed class RunInspector(IRunControl runs, RunsOptions options, DatasetE
         var members = Enumerable.Range(0, test.Count)
             .Where(i => test.Labels[i] == trueClass && predictions.Predicted[i] == predicted)
             .ToList();
-        return new CellExamples(runId, trueClass, predicted, members.Count, Examples(members, predictions, test, limit));
+        return new CellExamples(runId, trueClass, predicted, members.Count, Examples(members, predictions, test, files, limit));
     }
 
     public IReadOnlyList<TestExample> ConfidentMistakes(int runId, int limit)
     {
-        var (predictions, test) = Load(runId);
-        return Examples(Enumerable.Range(0, test.Count).Where(i => test.Labels[i] != predictions.Predicted[i]), predictions, test, limit);
+        var (predictions, test, files) = Load(runId);
+        return Examples(Enumerable.Range(0, test.Count).Where(i => test.Labels[i] != predictions.Predicted[i]), predictions, test, files, limit);
     }
 
-    private static List<TestExample> Examples(IEnumerable<int> indices, TestPredictions predictions, ImageSet test, int limit)
+    private static List<TestExample> Examples(IEnumerable<int> indices, TestPredictions predictions, ImageSet test, IReadOnlyList<string> files, int limit)
     {
         var size = (int)test.Shape.Elements;
         var dims = test.Shape.Dims;
@@ -40,10 +40,11 @@ public sealed class RunInspector(IRunControl runs, RunsOptions options, DatasetE
             .OrderByDescending(i => predictions.ProbabilitiesOf(i)[predictions.Predicted[i]])
             .Take(Math.Clamp(limit, 0, MaxExamples))
             .Select(i => new TestExample(i, test.Labels[i], predictions.Predicted[i], predictions.ProbabilitiesOf(i).ToArray(),
-                dims[0], dims[1], dims[2], test.Pixels[(i * size)..((i + 1) * size)]))];
+                dims[0], dims[1], dims[2], test.Pixels[(i * size)..((i + 1) * size)], i < files.Count ? files[i] : null))];
     }
 
-    private (TestPredictions Predictions, ImageSet Test) Load(int runId)
+    /// <summary>The run's test predictions, its test images and, for an imported dataset, each one's original path.</summary>
+    private (TestPredictions Predictions, ImageSet Test, IReadOnlyList<string> Files) Load(int runId)
     {
         var run = runs.Get(runId) ?? throw new RunRequestException($"Run {runId} does not exist.", notFound: true);
         // The test predictions lie beside the checkpoint, which a team front-end fetches on first use.
@@ -63,7 +64,11 @@ public sealed class RunInspector(IRunControl runs, RunsOptions options, DatasetE
         {
             throw new RunRequestException($"Run {runId}'s test results cannot be read: {e.Message}", notFound: false);
         }
-        var data = explorer.Data(run.Config.Dataset)
+        // A renamed imported dataset is found by its content, which the run's model card names.
+        var dataset = explorer.Data(run.Config.Dataset) is not null ? run.Config.Dataset
+            : runs.CheckpointFile(runId) is { } card && Checkpoint.ReadCard(card)?.DatasetHash is { } hash ? explorer.NameOf(hash) ?? run.Config.Dataset
+            : run.Config.Dataset;
+        var data = explorer.Data(dataset)
             ?? throw new RunRequestException($"Run {runId}'s dataset '{run.Config.Dataset}' is not installed.", notFound: true);
         var test = data.Test.Take(run.Config.TestLimit ?? data.Test.Count);
         if (test.Count != predictions.Count)
@@ -71,6 +76,6 @@ public sealed class RunInspector(IRunControl runs, RunsOptions options, DatasetE
             throw new RunRequestException(
                 $"Run {runId} was tested on {predictions.Count} images but the installed test set has {test.Count}: the dataset has changed.", notFound: false);
         }
-        return (predictions, test);
+        return (predictions, test, explorer.TestFiles(dataset));
     }
 }

@@ -2,10 +2,10 @@ namespace Dashboard.Shared.Runs;
 
 /// <summary>
 /// One test image with what the run's network said about it: Pixels are C x H x W bytes (0-255),
-/// Probabilities one per class.
+/// Probabilities one per class; File, for an imported dataset, the picture's original path.
 /// </summary>
 public sealed record TestExample(int Index, int Label, int Predicted, IReadOnlyList<float> Probabilities,
-    int Channels, int Height, int Width, byte[] Pixels)
+    int Channels, int Height, int Width, byte[] Pixels, string? File = null)
 {
     /// <summary>The probability the network gave its own answer.</summary>
     public float Confidence => Probabilities[Predicted];

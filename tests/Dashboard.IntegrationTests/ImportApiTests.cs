@@ -83,6 +83,10 @@ public sealed class ImportApiTests(ITestOutputHelper output) : ApiTestBase(train
         Assert.Equal(result.Results.Select(r => (r.Class, r.Probabilities![r.Class!.Value])), one.Results.Select(r => (r.Class, r.Probabilities![r.Class!.Value])));
         Assert.All(one.Results, r => Assert.NotNull(r.InputPng));
         Assert.Equal(result.Results.Select(r => r.File.Replace('/', '-')), one.Results.Select(r => r.File));
+        // The confusion matrix's cells show each test picture with the file it came from.
+        var diagonal = (await Client.GetFromJsonAsync<CellExamples>($"/api/runs/{run.Id}/confusion/0/0?limit=5", RunsApiTests.Json))!;
+        Assert.NotEmpty(diagonal.Examples);
+        Assert.All(diagonal.Examples, e => Assert.Matches(@"^circle/\d{4}\.\w+$", e.File));
         output.WriteLine($"test accuracy {run.Test.Accuracy:P1}; classified {result.Results.Count(r => r.File.StartsWith(r.Label + "/", StringComparison.Ordinal))} of 30 new pictures right");
     }
 

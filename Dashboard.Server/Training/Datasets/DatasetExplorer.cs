@@ -85,6 +85,12 @@ public sealed class DatasetExplorer(DatasetCatalog catalog) : IDatasetExplorer
         }
     }
 
+    /// <summary>The name of the imported dataset with this content hash, or null.</summary>
+    public string? NameOf(string hash) => catalog.List().FirstOrDefault(d => d.Hash == hash)?.Name;
+
+    /// <summary>Each test image's original path, for an imported dataset; empty for a built-in one.</summary>
+    public IReadOnlyList<string> TestFiles(string dataset) => catalog.Find(dataset) is { Imported: true } ? catalog.Imported.Paths(dataset, "test") : [];
+
     /// <summary>Forgets what was read of a dataset (it was deleted or renamed).</summary>
     public void Forget(string dataset)
     {
