@@ -52,7 +52,7 @@ public static class ImportCommand
     {
         var catalog = new DatasetCatalog(dataFolder);
         var problems = DatasetImporter.Problems(options);
-        if (catalog.Imported.NameProblem(options.Name, DatasetCatalog.BuiltIn) is { } nameProblem)
+        if (catalog.NameProblem(options.Name) is { } nameProblem)
         {
             problems["name"] = [nameProblem];
         }

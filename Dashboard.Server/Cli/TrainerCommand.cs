@@ -31,7 +31,8 @@ public static class TrainerCommand
         var services = builder.Services;
         services.Configure<DataOptions>(builder.Configuration.GetSection(DataOptions.Section));
         services.AddSingleton(team);
-        services.AddSingleton(sp => new DatasetCatalog(sp.GetRequiredService<IOptions<DataOptions>>().Value));
+        // The team's imported datasets, fetched into this host's data folder when a run first needs one.
+        services.AddSingleton(sp => new DatasetCatalog(sp.GetRequiredService<IOptions<DataOptions>>().Value, new TeamDatasets(team.Postgres)));
         services.AddSingleton(_ => new TeamStore(team.Postgres));
         // A run with IncludeSamples trains on the samples saved on any front-end.
         services.AddSingleton(sp => new Samples.SampleService(new TeamSampleStore(sp.GetRequiredService<TeamStore>()), sp.GetRequiredService<DatasetCatalog>()));

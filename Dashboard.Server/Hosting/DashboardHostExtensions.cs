@@ -38,7 +38,7 @@ public static class DashboardHostExtensions
         services.Configure<DataOptions>(builder.Configuration.GetSection(DataOptions.Section));
         services.Configure<RunsOptions>(builder.Configuration.GetSection(RunsOptions.Section));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<RunsOptions>>().Value);
-        services.AddSingleton(sp => new DatasetCatalog(sp.GetRequiredService<IOptions<DataOptions>>().Value));
+        services.AddSingleton(sp => new DatasetCatalog(sp.GetRequiredService<IOptions<DataOptions>>().Value, sp.GetService<ISharedDatasets>()));
         services.AddSingleton<ISystemInfoService, SystemInfoService>();
         services.AddSingleton<DatasetExplorer>();
         services.AddSingleton<IDatasetExplorer>(sp => sp.GetRequiredService<DatasetExplorer>());
@@ -126,6 +126,8 @@ public static class DashboardHostExtensions
         services.AddSingleton(_ => new TeamStore(team.Postgres ?? throw new InvalidOperationException(
             "Team__Role is web but Team__Postgres (the team database's connection string) is not set."), team.TrainerRole));
         services.AddSingleton<ISampleStore, TeamSampleStore>();
+        // Imported datasets live in the team database; this front-end keeps local copies by hash.
+        services.AddSingleton<ISharedDatasets>(sp => new TeamDatasets(team.Postgres!, team.TrainerRole));
         if (!string.IsNullOrWhiteSpace(team.Redis))
         {
             services.AddSingleton(_ => new TeamSignals(team.Redis));

@@ -49,7 +49,7 @@ public sealed class DatasetImports(DatasetCatalog catalog, ImportLimits limits, 
         {
             return job.State;
         }
-        return catalog.Imported.Find(name) is { } m
+        return catalog.FindImported(name) is { } m
             ? new DatasetImport(m.Name, ImportStatus.Ready, m.Train + m.Validation + m.Test, m.Train + m.Validation + m.Test, 0, 0, null, m.Format, m.Report,
                 m.Created, m.Created)
             : null;
@@ -105,7 +105,7 @@ public sealed class DatasetImports(DatasetCatalog catalog, ImportLimits limits, 
     public StartImportResult Start(ImportOptions options, ImportSource from)
     {
         var errors = DatasetImporter.Problems(options);
-        if (catalog.Imported.NameProblem(options.Name, DatasetCatalog.BuiltIn) is { } nameProblem)
+        if (catalog.NameProblem(options.Name) is { } nameProblem)
         {
             return new StartImportResult(null, new Dictionary<string, string[]>(errors) { ["name"] = [nameProblem] }, Conflict: errors.Count == 0 && nameProblem.Contains("exists"));
         }
@@ -163,7 +163,8 @@ public sealed class DatasetImports(DatasetCatalog catalog, ImportLimits limits, 
             return (false, problem);
         }
         var forgotten = _jobs.TryRemove(name, out _);
-        if (!catalog.Imported.Delete(name) && !forgotten)
+        var shared = catalog.Shared?.Delete(name) ?? false;
+        if (!catalog.Imported.Delete(name) && !shared && !forgotten)
         {
             return (true, $"No imported dataset is named '{name}'.");
         }
@@ -173,7 +174,7 @@ public sealed class DatasetImports(DatasetCatalog catalog, ImportLimits limits, 
 
     public (bool NotFound, string? Problem) Rename(string name, string newName)
     {
-        if (catalog.Imported.Find(name) is null)
+        if (catalog.FindImported(name) is null)
         {
             return (true, $"No imported dataset is named '{name}'.");
         }
@@ -181,11 +182,15 @@ public sealed class DatasetImports(DatasetCatalog catalog, ImportLimits limits, 
         {
             return (false, problem);
         }
-        if (catalog.Imported.NameProblem(newName, DatasetCatalog.BuiltIn) is { } nameProblem)
+        if (catalog.NameProblem(newName) is { } nameProblem)
         {
             return (false, nameProblem);
         }
-        catalog.Imported.Rename(name, newName);
+        catalog.Shared?.Rename(name, newName);
+        if (catalog.Imported.Find(name) is not null)
+        {
+            catalog.Imported.Rename(name, newName);
+        }
         Removed?.Invoke(name);
         return (false, null);
     }
@@ -213,6 +218,19 @@ public sealed class DatasetImports(DatasetCatalog catalog, ImportLimits limits, 
         {
             var progress = new Progress(this, job);
             var manifest = new DatasetImporter(catalog.Imported, limits).Import(source, options, progress, job.Cancel.Token);
+            if (catalog.Shared is { } team)
+            {
+                try
+                {
+                    // Ready only once every host of the team can have it.
+                    team.Publish(manifest, catalog.Imported.FolderOf(manifest.Name));
+                }
+                catch
+                {
+                    catalog.Imported.Delete(manifest.Name);
+                    throw;
+                }
+            }
             End(job, s => s with
             {
                 Status = ImportStatus.Ready, Done = s.Total, Format = manifest.Format, Report = manifest.Report, EtaSeconds = 0,
@@ -223,7 +241,8 @@ public sealed class DatasetImports(DatasetCatalog catalog, ImportLimits limits, 
         {
             End(job, s => s with { Status = ImportStatus.Cancelled, Error = "Cancelled; nothing was written." });
         }
-        catch (Exception e) when (e is ImportException or ImageRejectedException or DatasetException or IOException or UnauthorizedAccessException or InvalidDataException)
+        catch (Exception e) when (e is ImportException or ImageRejectedException or DatasetException or IOException or UnauthorizedAccessException or InvalidDataException
+            || Team.TeamStore.IsFault(e))
         {
             End(job, s => s with { Status = ImportStatus.Failed, Error = e.Message });
             logger.LogWarning("Import of {Name} failed: {Error}", options.Name, e.Message);

@@ -33,33 +33,55 @@ public sealed class DatasetCatalog(string folder)
             "Download the CIFAR-10 binary version and extract its cifar-10-batches-bin folder into the data folder."),
     ];
 
-    public DatasetCatalog(DataOptions options) : this(options.Folder) { }
+    public DatasetCatalog(DataOptions options, ISharedDatasets? shared = null) : this(options.Folder, shared) { }
+
+    /// <param name="shared">In team mode, the team's imported datasets (this host keeps local copies by hash); null: this data folder's.</param>
+    public DatasetCatalog(string folder, ISharedDatasets? shared) : this(folder) => Shared = shared;
 
     /// <summary>The absolute data folder.</summary>
     public string Folder { get; } = Path.GetFullPath(folder);
 
-    /// <summary>The datasets imported into the data folder (its imported/ folder).</summary>
+    /// <summary>The datasets imported into the data folder (its imported/ folder): this host's own, or its copies of the team's.</summary>
     public ImportedDatasets Imported { get; } = new(folder);
+
+    /// <summary>The team's imported datasets (team mode), or null.</summary>
+    public ISharedDatasets? Shared { get; }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, object> _fetching = new();
 
     /// <summary>The built-in datasets' names (taken: no import may use them).</summary>
     public static IReadOnlyList<string> BuiltIn { get; } = [.. Definitions.Select(d => d.Name)];
 
-    public IReadOnlyList<string> Names => [.. BuiltIn, .. Imported.List().Select(m => m.Name)];
+    /// <summary>The imported datasets: the team's in team mode, else this data folder's.</summary>
+    public IReadOnlyList<DatasetManifest> ImportedManifests() => Shared?.List() ?? Imported.List();
+
+    public IReadOnlyList<string> Names => [.. BuiltIn, .. ImportedManifests().Select(m => m.Name)];
 
     /// <summary>Every known dataset with whether its files are present: the built-in ones, then the imported ones.</summary>
-    public IReadOnlyList<DatasetInfo> List() => [.. Definitions.Select(Describe), .. Imported.List().Select(Describe)];
+    public IReadOnlyList<DatasetInfo> List() => [.. Definitions.Select(Describe), .. ImportedManifests().Select(Describe)];
 
     /// <summary>One dataset's description, or null for an unknown name.</summary>
     public DatasetInfo? Find(string name) =>
         Definitions.FirstOrDefault(d => d.Name == name) is { } d ? Describe(d)
-        : Imported.Find(name) is { } manifest ? Describe(manifest)
+        : FindImported(name) is { } manifest ? Describe(manifest)
         : null;
+
+    /// <summary>Why <paramref name="name"/> cannot name a new imported dataset, or null. Names compare without case.</summary>
+    public string? NameProblem(string name) =>
+        !ImportedDatasets.IsValidName(name) ? $"'{name}' is not a dataset name: use 1 to {Dashboard.Shared.Datasets.ImportOptions.MaxNameLength} letters, digits, '-' and '_'."
+        : BuiltIn.Contains(name, StringComparer.OrdinalIgnoreCase) ? $"'{name}' is a built-in dataset's name."
+        : ImportedManifests().Any(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase)) ? $"a dataset named '{name}' exists already."
+        : null;
+
+    /// <summary>An imported dataset's manifest (the team's in team mode), or null.</summary>
+    public DatasetManifest? FindImported(string name) => Shared is null ? Imported.Find(name) : Shared.List().FirstOrDefault(m => m.Name == name);
 
     /// <summary>Reads the training and test sets (and an imported set's own validation set). Throws <see cref="DatasetException"/> naming the file and the fix.</summary>
     public LoadedDataset Load(string name)
     {
-        if (Definitions.All(d => d.Name != name) && Imported.Find(name) is not null)
+        if (Definitions.All(d => d.Name != name) && FindImported(name) is { } manifest)
         {
+            EnsureLocal(manifest);
             return Imported.Load(name);
         }
         var definition = Definitions.FirstOrDefault(d => d.Name == name)
@@ -96,6 +118,31 @@ public sealed class DatasetCatalog(string folder)
     {
         var raw = Path.Combine(directory, name);
         return File.Exists(raw) || !File.Exists(raw + ".gz") ? raw : raw + ".gz";
+    }
+
+    /// <summary>In team mode, fetches the team's dataset into this data folder unless the copy here has its content already.</summary>
+    public void EnsureLocal(DatasetManifest manifest)
+    {
+        if (Shared is null)
+        {
+            return;
+        }
+        lock (_fetching.GetOrAdd(manifest.Name, _ => new object()))
+        {
+            if (Imported.Find(manifest.Name)?.Hash == manifest.Hash)
+            {
+                return;
+            }
+            // Renamed elsewhere: the copy here is the same pictures under the old name.
+            if (Imported.Find(manifest.Name) is null && Imported.List().FirstOrDefault(m => m.Hash == manifest.Hash) is { } renamed)
+            {
+                Imported.Rename(renamed.Name, manifest.Name);
+                return;
+            }
+            var partial = Imported.NewPartialFolder(manifest.Name);
+            Shared.Download(manifest, partial);
+            Imported.Place(manifest.Name, partial);
+        }
     }
 
     private DatasetInfo Describe(DatasetManifest m) =>

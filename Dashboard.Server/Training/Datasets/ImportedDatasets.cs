@@ -48,20 +48,8 @@ public sealed partial class ImportedDatasets(string dataFolder)
 
     public static readonly string[] Splits = ["train", "validation", "test"];
 
-    /// <summary>Why <paramref name="name"/> cannot name a new dataset, or null. Names compare without case.</summary>
-    public string? NameProblem(string name, IEnumerable<string> builtIn)
-    {
-        if (!ValidName().IsMatch(name))
-        {
-            return $"'{name}' is not a dataset name: use 1 to {ImportOptions.MaxNameLength} letters, digits, '-' and '_'.";
-        }
-        if (builtIn.Contains(name, StringComparer.OrdinalIgnoreCase))
-        {
-            return $"'{name}' is a built-in dataset's name.";
-        }
-        return Find(name) is not null || List().Any(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase))
-            ? $"a dataset named '{name}' exists already." : null;
-    }
+    /// <summary>Letters, digits, '-' and '_', 1 to 64 of them.</summary>
+    public static bool IsValidName(string name) => ValidName().IsMatch(name);
 
     public IReadOnlyList<DatasetManifest> List()
     {
@@ -146,8 +134,7 @@ public sealed partial class ImportedDatasets(string dataFolder)
     public DatasetManifest Write(DatasetManifest manifest, PictureSplit train, PictureSplit? validation, PictureSplit test, Func<bool>? isCancelled = null)
     {
         Directory.CreateDirectory(Root);
-        var partial = Path.Combine(Root, $"{PartialPrefix}{manifest.Name}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(partial);
+        var partial = NewPartialFolder(manifest.Name);
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -182,6 +169,14 @@ public sealed partial class ImportedDatasets(string dataFolder)
             TryDelete(partial);
             throw;
         }
+    }
+
+    /// <summary>A new folder to write a dataset into before it is renamed into place.</summary>
+    public string NewPartialFolder(string name)
+    {
+        var partial = Path.Combine(Root, $"{PartialPrefix}{name}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(partial);
+        return partial;
     }
 
     /// <summary>Puts a dataset folder made elsewhere (a team host's copy) into place under its name, replacing an older copy.</summary>
