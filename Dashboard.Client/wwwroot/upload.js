@@ -25,6 +25,7 @@ export function attach(zone, input, url, fields, dotnet) {
   zone._upload = { url, fields, dotnet };
   if (zone._attached) return;
   zone._attached = true;
+  zone.dataset.ready = "true"; // files picked from now on are sent
   input.addEventListener("change", () => { send(zone, [...input.files]); input.value = ""; });
   zone.addEventListener("dragover", e => { e.preventDefault(); zone.classList.add("drop-over"); });
   zone.addEventListener("dragleave", () => zone.classList.remove("drop-over"));
