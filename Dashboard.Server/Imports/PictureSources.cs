@@ -124,21 +124,25 @@ public abstract class PictureSource : IDisposable
         return name.Any(char.IsControl) ? "the name has control characters" : null;
     }
 
-    /// <summary>Reads a stream to its end, refusing more than <paramref name="limit"/> bytes.</summary>
-    protected static byte[] ReadBounded(Stream stream, long limit, string tooLarge)
+    /// <summary>Reads a stream that says it holds <paramref name="length"/> bytes, refusing one that holds more (or more than the limit).</summary>
+    protected static byte[] ReadDeclared(Stream stream, long length, long limit, string tooLarge)
     {
-        using var memory = new MemoryStream();
-        var buffer = new byte[81920];
-        int read;
-        while ((read = stream.Read(buffer)) > 0)
+        if (length > limit)
         {
-            if (memory.Length + read > limit)
-            {
-                throw new ImageRejectedException(tooLarge);
-            }
-            memory.Write(buffer, 0, read);
+            throw new ImageRejectedException(tooLarge);
         }
-        return memory.ToArray();
+        var bytes = new byte[length];
+        var read = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+        Span<byte> more = stackalloc byte[1];
+        if (read < bytes.Length)
+        {
+            throw new ImageRejectedException($"it ends after {read:N0} of the {length:N0} bytes it declares.");
+        }
+        if (stream.Read(more) > 0)
+        {
+            throw new ImageRejectedException(tooLarge);
+        }
+        return bytes;
     }
 }
 
@@ -224,7 +228,7 @@ public sealed class ZipSource(string file, string name, ImportLimits limits) : P
         {
             using var content = entry.Open();
             // An entry's header may lie about its size: never read past what it declared (or the limit).
-            return new PictureFile(ReadBounded(content, Math.Min(entry.Length, limits.MaxPictureBytes), $"it unpacks to more than the {entry.Length:N0} bytes it declares"));
+            return new PictureFile(ReadDeclared(content, entry.Length, limits.MaxPictureBytes, $"it unpacks to more than the {entry.Length:N0} bytes it declares"));
         }
         catch (InvalidDataException e)
         {
@@ -327,7 +331,7 @@ public sealed class FolderSource(string folder, ImportLimits limits) : PictureSo
         try
         {
             using var file = File.OpenRead(path);
-            return new PictureFile(ReadBounded(file, limits.MaxPictureBytes, $"larger than {limits.MaxPictureBytes:N0} bytes"));
+            return new PictureFile(ReadDeclared(file, file.Length, limits.MaxPictureBytes, $"larger than {limits.MaxPictureBytes:N0} bytes"));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

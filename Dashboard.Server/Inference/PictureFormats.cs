@@ -11,26 +11,39 @@ namespace Dashboard.Server.Inference;
 /// </summary>
 public static class PictureFormats
 {
-    public static byte[] Apply(Image<Rgb24> picture, PictureFormat format)
+    /// <summary>The picture as the format says; its transparency (an Rgba32 picture's) composited onto the format's background.</summary>
+    public static byte[] Apply(Image picture, PictureFormat format) => picture switch
+    {
+        Image<Rgb24> rgb => Apply(rgb, format),
+        Image<Rgba32> rgba => Apply(rgba, format),
+        _ => throw new ArgumentException($"pictures are Rgb24 or Rgba32, not {picture.PixelType.BitsPerPixel}-bit."),
+    };
+
+    public static byte[] Apply<TPixel>(Image<TPixel> picture, PictureFormat format) where TPixel : unmanaged, IPixel<TPixel>
     {
         Fit(picture, format);
         var plane = format.Width * format.Height;
-        var pixels = new Rgb24[plane];
+        var pixels = new TPixel[plane];
         picture.CopyPixelDataTo(pixels);
         var bytes = new byte[format.Channels * plane];
+        var paper = format.Background == PictureBackground.White ? 255 : 0;
+        Rgba32 c = default;
         for (var i = 0; i < plane; i++)
         {
-            var p = pixels[i];
+            pixels[i].ToRgba32(ref c);
+            // Composited onto the background (a JPEG's alpha is always 255).
+            var (r, g, b) = c.A == 255 ? (c.R, c.G, c.B)
+                : ((byte)((c.R * c.A + paper * (255 - c.A) + 127) / 255), (byte)((c.G * c.A + paper * (255 - c.A) + 127) / 255), (byte)((c.B * c.A + paper * (255 - c.A) + 127) / 255));
             if (format.Channels == 1)
             {
                 // ITU-R 601 luma, as PIL's convert("L") computes it.
-                bytes[i] = (byte)((p.R * 299 + p.G * 587 + p.B * 114 + 500) / 1000);
+                bytes[i] = (byte)((r * 299 + g * 587 + b * 114 + 500) / 1000);
             }
             else
             {
-                bytes[i] = p.R;
-                bytes[plane + i] = p.G;
-                bytes[2 * plane + i] = p.B;
+                bytes[i] = r;
+                bytes[plane + i] = g;
+                bytes[2 * plane + i] = b;
             }
         }
         if (format.Invert)
@@ -47,16 +60,21 @@ public static class PictureFormats
     public static byte[] FromFile(byte[] file, string? contentType, PictureFormat format, int maxBytes = Dashboard.Shared.Inference.ImageLimits.MaxFileBytes,
         TimeSpan? timeout = null)
     {
-        using var picture = ImageFiles.Decode(file, contentType, format.Background, maxBytes, timeout);
+        using var picture = ImageFiles.DecodeRaw(file, contentType, maxBytes, timeout);
         return Apply(picture, format);
     }
 
-    private static void Fit(Image<Rgb24> picture, PictureFormat format)
+    private static void Fit(Image picture, PictureFormat format)
     {
+        if (picture.Width == format.Width && picture.Height == format.Height)
+        {
+            return;
+        }
         var size = new Size(format.Width, format.Height);
         var options = format.Resize switch
         {
             PictureResize.Crop => new ResizeOptions { Size = size, Mode = ResizeMode.Crop, Position = AnchorPositionMode.Center },
+            // Padding is opaque background, so compositing leaves it as it is.
             PictureResize.Pad => new ResizeOptions { Size = size, Mode = ResizeMode.Pad, Position = AnchorPositionMode.Center, PadColor = Background(format.Background) },
             _ => new ResizeOptions { Size = size, Mode = ResizeMode.Stretch },
         };
