@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using Dashboard.Server.Cli;
+using Dashboard.Shared.Inference;
 using Dashboard.Shared.Runs;
 using Microsoft.Playwright;
 
@@ -46,5 +48,21 @@ public class ImportPageTests(BrowserFixture browser) : IClassFixture<BrowserFixt
         await Assertions.Expect(draw.GetByTestId("classify-count")).ToHaveTextAsync("10 classified", new() { Timeout = 60_000 });
         await Assertions.Expect(draw.GetByTestId("classify-results").Locator("tbody tr")).ToHaveCountAsync(10);
         await Assertions.Expect(draw.GetByTestId("classify-results").Locator("img.classify-thumb")).ToHaveCountAsync(10);
+
+        // The Classify view and the API give the same answers for the same files.
+        var shown = new Dictionary<string, string>();
+        foreach (var row in await draw.GetByTestId("classify-results").Locator("tbody tr").AllAsync())
+        {
+            shown[(await row.GetByTestId("classify-file").TextContentAsync())!] = (await row.GetByTestId("classify-label").TextContentAsync())!;
+        }
+        using var form = new MultipartFormDataContent();
+        foreach (var path in pictures)
+        {
+            form.Add(new ByteArrayContent(File.ReadAllBytes(path)), "image", Path.GetFileName(path));
+        }
+        using var client = server.Factory.CreateClient();
+        var api = await (await client.PostAsync($"/api/runs/{run.Id}/classify", form)).Content.ReadFromJsonAsync<ClassifyResult>(
+            new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+        Assert.Equal(api!.Results.ToDictionary(r => r.File, r => r.Label!), shown);
     }
 }
