@@ -38,14 +38,10 @@ public static class DatasetsApi
         {
             return await FromJson(request, imports, cancellation);
         }
-        MultipartForm form;
-        try
+        var (form, refused) = await ReadUpload(request, imports, limits, cancellation);
+        if (form is null)
         {
-            form = await MultipartForm.ReadAsync(request, imports.NewUploadFile, limits.MaxUploadBytes, limits.MaxUploadBytes + 1024 * 1024, cancellation);
-        }
-        catch (BadHttpRequestException e)
-        {
-            return TypedResults.Problem(e.Message, statusCode: e.StatusCode, title: "The upload was refused.");
+            return refused!;
         }
         using (form)
         {
@@ -88,14 +84,10 @@ public static class DatasetsApi
     /// <summary>An archive or CSV kept for a later import, and what its pictures are (classes, sizes, colour, the options proposed).</summary>
     private static async Task<IResult> Upload(HttpRequest request, DatasetImports imports, ImportLimits limits, CancellationToken cancellation)
     {
-        MultipartForm form;
-        try
+        var (form, refused) = await ReadUpload(request, imports, limits, cancellation);
+        if (form is null)
         {
-            form = await MultipartForm.ReadAsync(request, imports.NewUploadFile, limits.MaxUploadBytes, limits.MaxUploadBytes + 1024 * 1024, cancellation);
-        }
-        catch (BadHttpRequestException e)
-        {
-            return TypedResults.Problem(e.Message, statusCode: e.StatusCode, title: "The upload was refused.");
+            return refused!;
         }
         using (form)
         {
@@ -115,6 +107,9 @@ public static class DatasetsApi
             }
         }
     }
+
+    private static Task<(MultipartForm? Form, IResult? Refused)> ReadUpload(HttpRequest request, DatasetImports imports, ImportLimits limits, CancellationToken cancellation) =>
+        MultipartForm.ReadOrRefuseAsync(request, imports.NewUploadFile, limits.MaxUploadBytes, limits.MaxUploadBytes + 1024 * 1024, "The upload was refused.", cancellation);
 
     private static IResult Started(StartImportResult result) => result switch
     {

@@ -85,6 +85,20 @@ public sealed class MultipartForm : IDisposable
         }
     }
 
+    /// <summary>The form, or the ProblemDetails answer that refuses the body (<paramref name="title"/> and why).</summary>
+    public static async Task<(MultipartForm? Form, IResult? Refused)> ReadOrRefuseAsync(HttpRequest request, Func<string> newFile, long maxFileBytes,
+        long maxBodyBytes, string title, CancellationToken cancellation)
+    {
+        try
+        {
+            return (await ReadAsync(request, newFile, maxFileBytes, maxBodyBytes, cancellation), null);
+        }
+        catch (BadHttpRequestException e)
+        {
+            return (null, TypedResults.Problem(e.Message, statusCode: e.StatusCode, title: title));
+        }
+    }
+
     private static async Task<long> Spool(Stream body, string path, long limit, string fileName, CancellationToken cancellation)
     {
         try

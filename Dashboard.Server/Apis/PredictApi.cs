@@ -56,14 +56,11 @@ public static class PredictApi
     private static async Task<IResult> Classify(int id, HttpRequest request, PredictionService predictions, DatasetImports imports, ImportLimits limits,
         bool thumbnails = false, CancellationToken cancellation = default)
     {
-        MultipartForm form;
-        try
+        var (form, refused) = await MultipartForm.ReadOrRefuseAsync(request, imports.NewUploadFile, Math.Max(ImageLimits.MaxFileBytes, limits.MaxUploadBytes),
+            MaxClassifyBytes, "The pictures were refused.", cancellation);
+        if (form is null)
         {
-            form = await MultipartForm.ReadAsync(request, imports.NewUploadFile, Math.Max(ImageLimits.MaxFileBytes, limits.MaxUploadBytes), MaxClassifyBytes, cancellation);
-        }
-        catch (BadHttpRequestException e)
-        {
-            return TypedResults.Problem(e.Message, statusCode: e.StatusCode, title: "The pictures were refused.");
+            return refused!;
         }
         using (form)
         {
