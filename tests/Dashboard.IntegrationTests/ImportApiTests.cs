@@ -199,4 +199,46 @@ public sealed class ImportApiTests(ITestOutputHelper output) : ApiTestBase(train
         Assert.Equal(HttpStatusCode.BadRequest, (await Client.PostAsJsonAsync("/api/datasets", new { upload = upload.Upload, name = "again" })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await Client.PostAsJsonAsync("/api/datasets", new { name = "neither" })).StatusCode);
     }
+
+    [Fact]
+    public async Task An_imported_set_has_the_learning_rate_finder_the_xray_the_attributions_and_for_a_grey_one_the_drawing_pad()
+    {
+        var zip = Data.File("shapes.zip");
+        SyntheticPictures.WriteZip(zip, perClass: 16, seed: 4, minSide: 20, maxSide: 32);
+        Assert.Equal(ImportStatus.Ready, (await Import(zip, "grey", ("width", "20"), ("channels", "1"), ("invert", "true"))).Status);
+        var config = new RunConfig { Dataset = "grey", Model = "cnn-small", Epochs = 1, BatchSize = 16, Device = "cpu" };
+
+        var found = await Client.PostAsJsonAsync("/api/lr-find", new LrFindRequest { Config = config, Batches = 20, Seeds = 1 });
+        Assert.True(found.StatusCode == HttpStatusCode.OK, await found.Content.ReadAsStringAsync());
+        Assert.Equal(20, (await found.Content.ReadFromJsonAsync<LrFindResult>(RunsApiTests.Json))!.Curves[0].Rates.Length);
+
+        var run = await Factory.WaitFinished((await RunsApiTests.Create(Client, config)).Id);
+        Assert.Equal(RunStatus.Completed, run.Status);
+        var pixels = new float[20 * 20];
+        for (var y = 4; y < 16; y++)
+        {
+            pixels[y * 20 + 10] = 1;
+        }
+        var xray = await Client.PostAsJsonAsync($"/api/runs/{run.Id}/xray", new { pixels, channels = 4 });
+        Assert.True(xray.StatusCode == HttpStatusCode.OK, await xray.Content.ReadAsStringAsync());
+        Assert.Equal(run.Config.Layers?.Count ?? 8, (await xray.Content.ReadFromJsonAsync<Xray>(RunsApiTests.Json))!.Layers.Count);
+        var explained = await Client.PostAsJsonAsync($"/api/runs/{run.Id}/explain", new { pixels, target = 1, methods = new[] { "gradient", "grad-cam" } });
+        Assert.True(explained.StatusCode == HttpStatusCode.OK, await explained.Content.ReadAsStringAsync());
+        Assert.All((await explained.Content.ReadFromJsonAsync<Explanation>(RunsApiTests.Json))!.Maps, m => Assert.Equal((20, 20), (m.Height, m.Width)));
+
+        // The pad (ink bright on dark) becomes a picture of this grey set: dark on white, then its format (inverted back).
+        var classifier = Factory.Services.GetRequiredService<IDigitClassifier>();
+        var pad = new byte[280 * 280];
+        for (var y = 40; y < 240; y++)
+        {
+            for (var x = 112; x < 168; x++)
+            {
+                pad[y * 280 + x] = 255;
+            }
+        }
+        var drawn = classifier.ClassifyDrawing(run.Id, pad, 280, 280)!;
+        Assert.Equal(400, drawn.Input.Count);
+        Assert.True(drawn.Input[10 * 20 + 10] > 0.9 && drawn.Input[0] < 0.1, "the stroke is bright and the paper dark, as the inverted set's pictures are");
+        Assert.Null(classifier.ClassifyDrawing(run.Id, new byte[280 * 280], 280, 280));
+    }
 }

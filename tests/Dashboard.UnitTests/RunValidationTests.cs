@@ -72,9 +72,21 @@ public class RunValidationTests
     }
 
     [Fact]
-    public void A_preset_for_another_input_is_reported_under_model()
+    public void A_preset_designed_for_another_input_fits_the_dataset_and_one_too_deep_for_its_pictures_is_reported_under_model()
     {
-        var errors = RunValidation.Validate(new RunConfig { Model = "lenet" }, Catalog);
-        Assert.Contains("(1x28x28) from mnist", Assert.Single(errors["model"]));
+        // LeNet was designed for 3x32x32: on MNIST its first convolution takes one channel.
+        Assert.Empty(RunValidation.Validate(new RunConfig { Model = "lenet" }, Catalog));
+        Assert.Equal(1, RunValidation.ResolveLayers(new RunConfig { Model = "lenet" }, Catalog.Find("mnist"))![0].In);
+
+        using var temp = new TempFolder();
+        var tiny = new Dashboard.Shared.Datasets.PictureFormat(6, 6, 1, Dashboard.Shared.Datasets.PictureResize.Squash, false, Dashboard.Shared.Datasets.PictureBackground.White);
+        var report = new Dashboard.Shared.Datasets.ImportReport(["a", "b"], [1, 1], [], [1, 1], false, [], new(0, 0, []), null, 0);
+        var images = new ImageSet(TensorShape.Image(1, 6, 6), new byte[2 * 36], [0, 1]);
+        var catalog = new DatasetCatalog(temp.Path);
+        catalog.Imported.Write(new DatasetManifest("tiny", tiny, ["a", "b"], 2, 0, 2, "test", "", DateTimeOffset.UtcNow, report),
+            new PictureSplit(images, ["a/1", "b/1"]), null, new PictureSplit(images, ["a/2", "b/2"]));
+        var errors = RunValidation.Validate(new RunConfig { Dataset = "tiny", Model = "lenet" }, catalog);
+        Assert.Contains("(1x6x6) from tiny", Assert.Single(errors["model"]));
+        Assert.Empty(RunValidation.Validate(new RunConfig { Dataset = "tiny", Model = "mlp-relu" }, catalog));
     }
 }
