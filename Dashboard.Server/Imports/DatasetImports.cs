@@ -118,6 +118,10 @@ public sealed class DatasetImports(DatasetCatalog catalog, ImportLimits limits, 
         {
             source = from.Folder is { } folder ? new FolderSource(folder, limits) : PictureSource.Open(from.UploadedFile!, from.UploadedName ?? "upload", limits);
         }
+        catch (Exception e) when (e is FileNotFoundException)
+        {
+            return new StartImportResult(null, new Dictionary<string, string[]> { ["upload"] = ["the upload is gone (an import of it ended); upload it again."] });
+        }
         catch (ImportException e)
         {
             return new StartImportResult(null, new Dictionary<string, string[]> { [from.Folder is null ? "archive" : "folder"] = [e.Message] });
@@ -214,6 +218,7 @@ public sealed class DatasetImports(DatasetCatalog catalog, ImportLimits limits, 
 
     private void Run(Job job, PictureSource source, ImportOptions options, ImportSource from)
     {
+        Func<DatasetImport, DatasetImport> ending;
         try
         {
             var progress = new Progress(this, job);
@@ -231,39 +236,35 @@ public sealed class DatasetImports(DatasetCatalog catalog, ImportLimits limits, 
                     throw;
                 }
             }
-            End(job, s => s with
-            {
-                Status = ImportStatus.Ready, Done = s.Total, Format = manifest.Format, Report = manifest.Report, EtaSeconds = 0,
-            });
+            ending = s => s with { Status = ImportStatus.Ready, Done = s.Total, Format = manifest.Format, Report = manifest.Report, EtaSeconds = 0 };
             logger.LogInformation("Import of {Name} ready: {Train} training, {Test} test pictures", options.Name, manifest.Train, manifest.Test);
         }
         catch (OperationCanceledException)
         {
-            End(job, s => s with { Status = ImportStatus.Cancelled, Error = "Cancelled; nothing was written." });
+            ending = s => s with { Status = ImportStatus.Cancelled, Error = "Cancelled; nothing was written." };
         }
         catch (Exception e) when (e is ImportException or ImageRejectedException or DatasetException or IOException or UnauthorizedAccessException or InvalidDataException
             || Team.TeamStore.IsFault(e))
         {
-            End(job, s => s with { Status = ImportStatus.Failed, Error = e.Message });
+            ending = s => s with { Status = ImportStatus.Failed, Error = e.Message };
             logger.LogWarning("Import of {Name} failed: {Error}", options.Name, e.Message);
         }
         catch (Exception e)
         {
-            End(job, s => s with { Status = ImportStatus.Failed, Error = $"The import failed unexpectedly: {e.Message}" });
+            ending = s => s with { Status = ImportStatus.Failed, Error = $"The import failed unexpectedly: {e.Message}" };
             logger.LogError(e, "Import of {Name} failed", options.Name);
         }
-        finally
+        // The upload goes before anyone hears of the end: a client told the import ended finds its upload id gone.
+        source.Dispose();
+        if (from.UploadedFile is { } file)
         {
-            source.Dispose();
-            if (from.UploadedFile is { } file)
+            foreach (var (id, _) in _uploads.Where(u => u.Value.File == file).ToList())
             {
-                TryDelete(file);
-                foreach (var (id, upload) in _uploads.Where(u => u.Value.File == file).ToList())
-                {
-                    _uploads.TryRemove(id, out _);
-                }
+                _uploads.TryRemove(id, out _);
             }
+            TryDelete(file);
         }
+        End(job, ending);
     }
 
     private void End(Job job, Func<DatasetImport, DatasetImport> change)
