@@ -68,7 +68,7 @@ public sealed class XrayService(PredictionService predictions, Training.Datasets
             {
                 throw new RunRequestException($"methods: each must be one of {string.Join(", ", AttributionMethods.All)}; got {string.Join(", ", methods)}.", notFound: false);
             }
-            var convolutional = card.Layers.Any(l => l.Kind == LayerKind.Conv2d);
+            var convolutional = card.Layers.Any(l => l.Kind is LayerKind.Conv2d or LayerKind.Residual);
             var skipped = convolutional || !methods.Contains(AttributionMethods.GradCam)
                 ? []
                 : new[] { $"{AttributionMethods.GradCam}: the network has no convolution to take its map from." };

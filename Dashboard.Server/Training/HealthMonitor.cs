@@ -81,7 +81,7 @@ public sealed class HealthMonitor(IReadOnlyList<LayerSpec> layers)
                         $"Dead units: {dead:P0} of {Name(layer.Layer)}'s units fired on none of this epoch's measured batches (over half). Try a smaller learning rate or LeakyReLU-style remedies.");
                 }
                 // The rule of thumb is about weight matrices and kernels: BatchNorm's scales and shifts sit near 1 and 0.
-                if (layer.Kind is LayerKind.Linear or LayerKind.Conv2d && layer.UpdateRatio is { } update and (< UpdateRatioLow or > UpdateRatioHigh))
+                if (layer.Kind is LayerKind.Linear or LayerKind.Conv2d or LayerKind.Residual && layer.UpdateRatio is { } update and (< UpdateRatioLow or > UpdateRatioHigh))
                 {
                     Raise(HealthAlertKind.UpdateRatio, layer.Layer, update,
                         $"Update ratio: {Name(layer.Layer)}'s steps change its weights by {update:G2} of their norm (outside {UpdateRatioLow:G}..{UpdateRatioHigh:G}; about 1e-3 is healthy). " +

@@ -14,13 +14,21 @@ public enum LayerKind
     Dropout = 6,
     Flatten = 7,
     Sigmoid = 8,
+    AvgPool2d = 9,
+    GlobalAvgPool = 10,
+    LeakyReLU = 11,
+    BatchNorm1d = 12,
+    Residual = 13,
 }
 
 /// <summary>
 /// One layer of a sequential network, as PyTorch's nn.Sequential would hold it.
 /// Which fields matter depends on <see cref="Kind"/>:
-/// Linear(In, Out); Conv2d(In, Out, Kernel, Stride, Padding); BatchNorm2d(In);
-/// MaxPool2d(Kernel, Stride); Dropout(P); ReLU and Flatten take none.
+/// Linear(In, Out); Conv2d(In, Out, Kernel, Stride, Padding); BatchNorm2d(In); BatchNorm1d(In);
+/// MaxPool2d(Kernel, Stride); AvgPool2d(Kernel, Stride); Dropout(P); LeakyReLU(P, the negative slope);
+/// Residual(In, Out, Stride): torchvision's BasicBlock (two 3x3 convolutions with BatchNorm, the input added back,
+/// through a 1x1 convolution with BatchNorm when the shape changes, ReLU after the sum); GlobalAvgPool: each
+/// channel's mean, (C, H, W) to (C); ReLU, Sigmoid and Flatten take none.
 /// </summary>
 public sealed record LayerSpec(
     LayerKind Kind,
@@ -41,6 +49,11 @@ public sealed record LayerSpec(
     public static LayerSpec Flatten() => new(LayerKind.Flatten);
 
     public static LayerSpec Sigmoid() => new(LayerKind.Sigmoid);
+    public static LayerSpec AvgPool2d(int kernel, int? stride = null) => new(LayerKind.AvgPool2d, Kernel: kernel, Stride: stride ?? kernel);
+    public static LayerSpec GlobalAvgPool() => new(LayerKind.GlobalAvgPool);
+    public static LayerSpec LeakyReLU(double negativeSlope = 0.01) => new(LayerKind.LeakyReLU, P: negativeSlope);
+    public static LayerSpec BatchNorm1d(int features) => new(LayerKind.BatchNorm1d, features);
+    public static LayerSpec Residual(int inChannels, int outChannels, int stride = 1) => new(LayerKind.Residual, inChannels, outChannels, Stride: stride);
 
     /// <summary>The PyTorch spelling, e.g. <c>Conv2d(1, 32, kernel_size=3, padding=1)</c>.</summary>
     public override string ToString() => Kind switch
@@ -50,6 +63,10 @@ public sealed record LayerSpec(
         LayerKind.BatchNorm2d => $"BatchNorm2d({In})",
         LayerKind.MaxPool2d => $"MaxPool2d(kernel_size={Kernel}, stride={Stride})",
         LayerKind.Dropout => $"Dropout(p={P})",
+        LayerKind.AvgPool2d => $"AvgPool2d(kernel_size={Kernel}, stride={Stride})",
+        LayerKind.LeakyReLU => $"LeakyReLU(negative_slope={P})",
+        LayerKind.BatchNorm1d => $"BatchNorm1d({In})",
+        LayerKind.Residual => $"BasicBlock({In}, {Out}, stride={Stride})",
         _ => $"{Kind}()",
     };
 }

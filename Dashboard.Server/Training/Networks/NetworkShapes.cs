@@ -69,11 +69,33 @@ public static class NetworkShapes
                 return (x, 2L * l.In, null);
 
             case LayerKind.MaxPool2d:
+            case LayerKind.AvgPool2d:
                 if (l.Kernel <= 0 || l.Stride <= 0)
                     return Fail("kernel and stride must be positive.");
                 if (!x.IsImage)
                     return Fail($"expects an image (C x H x W) but receives {x}.");
                 return Spatial(x, x.Dims[0], l.Kernel, l.Stride, 0, 0);
+
+            case LayerKind.GlobalAvgPool:
+                if (!x.IsImage)
+                    return Fail($"expects an image (C x H x W) but receives {x}.");
+                return (TensorShape.Vector(x.Dims[0]), 0, null);
+
+            case LayerKind.BatchNorm1d:
+                if (l.In <= 0)
+                    return Fail("features must be positive.");
+                if (x.Dims.Count != 1 || x.Dims[0] != l.In)
+                    return Fail($"expects {TensorShape.Vector(l.In)} but receives {x}.");
+                return (x, 2L * l.In, null);
+
+            case LayerKind.Residual:
+                if (l.In <= 0 || l.Out <= 0 || l.Stride <= 0)
+                    return Fail("channels and stride must be positive.");
+                if (!x.IsImage || x.Dims[0] != l.In)
+                    return Fail($"expects an image with {l.In} channel(s) but receives {x}.");
+                // conv1 and conv2 (no bias), bn1 and bn2, and the 1x1 convolution with BatchNorm when the shape changes.
+                var shortcut = l.Stride != 1 || l.In != l.Out ? (long)l.In * l.Out + 2L * l.Out : 0;
+                return Spatial(x, l.Out, 3, l.Stride, 1, 9L * l.In * l.Out + 9L * l.Out * l.Out + 4L * l.Out + shortcut);
 
             case LayerKind.Dropout:
                 if (!(l.P >= 0 && l.P < 1))
@@ -82,6 +104,11 @@ public static class NetworkShapes
 
             case LayerKind.ReLU:
             case LayerKind.Sigmoid:
+                return (x, 0, null);
+
+            case LayerKind.LeakyReLU:
+                if (!(l.P >= 0 && l.P < 1))
+                    return Fail($"the negative slope must be in [0, 1), got {l.P}.");
                 return (x, 0, null);
 
             case LayerKind.Flatten:

@@ -26,16 +26,21 @@ enum {
   DT_DROPOUT = 6,
   DT_FLATTEN = 7,
   DT_SIGMOID = 8,
+  DT_AVGPOOL2D = 9,
+  DT_GLOBALAVGPOOL = 10, // average of each channel: (N, C, H, W) -> (N, C)
+  DT_LEAKYRELU = 11,     // p: the negative slope
+  DT_BATCHNORM1D = 12,
+  DT_RESIDUAL = 13,      // torchvision's BasicBlock: in, out, stride
 };
 
 typedef struct {
   int32_t kind;
-  int32_t in_features;  // Linear in, Conv2d in channels, BatchNorm2d features
-  int32_t out_features; // Linear out, Conv2d out channels
-  int32_t kernel;       // Conv2d, MaxPool2d
-  int32_t stride;       // Conv2d, MaxPool2d
+  int32_t in_features;  // Linear in, Conv2d and Residual in channels, BatchNorm features
+  int32_t out_features; // Linear out, Conv2d and Residual out channels
+  int32_t kernel;       // Conv2d, MaxPool2d, AvgPool2d
+  int32_t stride;       // Conv2d, MaxPool2d, AvgPool2d, Residual
   int32_t padding;      // Conv2d
-  double p;             // Dropout probability
+  double p;             // Dropout probability, LeakyReLU negative slope
 } dt_layer;
 
 enum { DT_SGD = 1, DT_ADAM = 2 };
