@@ -11,7 +11,7 @@ internal sealed class RunConfigOptions
     private static readonly RunConfig Defaults = new();
 
     public Option<string?> Recipe { get; } = new("--recipe") { Description = $"Start from a named recipe ({string.Join(", ", Recipes.Names)}); options given explicitly override its values." };
-    public Option<string> Dataset { get; } = new("--dataset") { Description = "Dataset: mnist, fashion-mnist or cifar10.", DefaultValueFactory = _ => Defaults.Dataset };
+    public Option<string> Dataset { get; } = new("--dataset") { Description = "Dataset: mnist, fashion-mnist, cifar10 or an imported one's name.", DefaultValueFactory = _ => Defaults.Dataset };
     public Option<string> Model { get; } = new("--model") { Description = $"Preset network: {string.Join(", ", NetworkPresets.Names)}.", DefaultValueFactory = _ => Defaults.Model };
     public Option<OptimizerKind> Optimizer { get; } = new("--optimizer") { Description = "sgd or adam.", DefaultValueFactory = _ => Defaults.Optimizer };
     public Option<double> Lr { get; } = new("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => Defaults.LearningRate };
@@ -29,7 +29,15 @@ internal sealed class RunConfigOptions
     public Option<int?> TestLimit { get; } = new("--test-limit") { Description = "Evaluate on only the first N test images." };
     public Option<int> HealthEvery { get; } = new("--health-every") { Description = "Measure every layer's training health (gradient, weight and update norms, activations, dead ReLUs, BatchNorm statistics) every N batches and at each epoch's end, with alerts; 0 measures nothing.", DefaultValueFactory = _ => Defaults.HealthEvery };
 
-    public IEnumerable<Option> All => [Recipe, Dataset, Model, Optimizer, Lr, Schedule, Momentum, WeightDecay, ChannelsLast, Precision, BatchSize, Epochs, Validation, Seed, Device, TrainLimit, TestLimit, HealthEvery];
+    public Option<int> CropPadding { get; } = new("--crop-padding") { Description = $"Augment training batches with a random crop of this much black padding (0 to {Augmentation.MaxCropPadding} pixels; 0: none).", DefaultValueFactory = _ => Defaults.Augmentation.CropPadding };
+    public Option<bool> Flip { get; } = new("--flip") { Description = "Augment with a horizontal flip half the time (not for digits or text).", DefaultValueFactory = _ => Defaults.Augmentation.Flip };
+    public Option<double> Rotation { get; } = new("--rotation") { Description = $"Augment with a rotation of up to this many degrees (0 to {Augmentation.MaxRotation}).", DefaultValueFactory = _ => Defaults.Augmentation.Rotation };
+    public Option<double> Scale { get; } = new("--scale") { Description = $"Augment with a scale of up to 1 +/- this (0 to {Augmentation.MaxScale}).", DefaultValueFactory = _ => Defaults.Augmentation.Scale };
+    public Option<double> Erasing { get; } = new("--erasing") { Description = "Augment with random erasing of a rectangle with this probability (0 to 1).", DefaultValueFactory = _ => Defaults.Augmentation.Erasing };
+    public Option<double> LabelSmoothing { get; } = new("--label-smoothing") { Description = "Label smoothing of the training loss (0 to 0.5).", DefaultValueFactory = _ => Defaults.LabelSmoothing };
+
+    public IEnumerable<Option> All => [Recipe, Dataset, Model, Optimizer, Lr, Schedule, Momentum, WeightDecay, ChannelsLast, Precision, BatchSize, Epochs, Validation, Seed, Device, TrainLimit, TestLimit, HealthEvery,
+        CropPadding, Flip, Rotation, Scale, Erasing, LabelSmoothing];
 
     /// <summary>The configuration the command line asks for: a recipe's values unless an option was given; null and a message for an unknown recipe.</summary>
     public (RunConfig? Config, string? Error) Read(ParseResult parse)
@@ -60,6 +68,15 @@ internal sealed class RunConfigOptions
             TrainLimit = Pick(TrainLimit, basis.TrainLimit),
             TestLimit = Pick(TestLimit, basis.TestLimit),
             HealthEvery = Pick(HealthEvery, basis.HealthEvery),
+            Augmentation = basis.Augmentation with
+            {
+                CropPadding = Pick(CropPadding, basis.Augmentation.CropPadding),
+                Flip = Pick(Flip, basis.Augmentation.Flip),
+                Rotation = Pick(Rotation, basis.Augmentation.Rotation),
+                Scale = Pick(Scale, basis.Augmentation.Scale),
+                Erasing = Pick(Erasing, basis.Augmentation.Erasing),
+            },
+            LabelSmoothing = Pick(LabelSmoothing, basis.LabelSmoothing),
         }, null);
     }
 }

@@ -62,6 +62,23 @@ internal static partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "dt_data_free")]
     internal static partial void DataFree(IntPtr data);
 
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Augment
+    {
+        public int CropPadding;
+        public int Flip;
+        public double Rotation;
+        public double Scale;
+        public double Erasing;
+        public double LabelSmoothing;
+    }
+
+    [LibraryImport(Library, EntryPoint = "dt_data_augment")]
+    internal static unsafe partial int DataAugment(DataHandle data, Augment* augment, ulong seed);
+
+    [LibraryImport(Library, EntryPoint = "dt_data_augmented")]
+    internal static unsafe partial int DataAugmented(DataHandle data, IndexHandle index, float* output, long capacity);
+
     [LibraryImport(Library, EntryPoint = "dt_index_create", StringMarshalling = StringMarshalling.Utf8)]
     internal static unsafe partial IndexHandle IndexCreate(long* positions, long count, string device);
 

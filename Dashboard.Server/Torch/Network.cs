@@ -292,6 +292,36 @@ public sealed class DeviceDataset : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sets how training steps vary this set's batches (null and no smoothing: not at all) and seeds the variation:
+    /// the same seed gives the same batches on any device.
+    /// </summary>
+    public unsafe void Augment(Augmentation? augmentation, double labelSmoothing, ulong seed)
+    {
+        if ((augmentation is null || augmentation.IsNone) && labelSmoothing == 0)
+        {
+            TorchException.Check(NativeMethods.DataAugment(Handle, null, seed));
+            return;
+        }
+        var a = augmentation ?? new Augmentation();
+        var native = new NativeMethods.Augment
+        {
+            CropPadding = a.CropPadding, Flip = a.Flip ? 1 : 0, Rotation = a.Rotation, Scale = a.Scale, Erasing = a.Erasing, LabelSmoothing = labelSmoothing,
+        };
+        TorchException.Check(NativeMethods.DataAugment(Handle, &native, seed));
+    }
+
+    /// <summary>The images at the index's positions as a training step would see them, values in [0, 1] (n x C x H x W).</summary>
+    public unsafe float[] Augmented(DeviceIndex index, int count, TensorShape shape)
+    {
+        var values = new float[count * shape.Elements];
+        fixed (float* v = values)
+        {
+            TorchException.Check(NativeMethods.DataAugmented(Handle, index.Handle, v, values.Length));
+        }
+        return values;
+    }
+
     public void Dispose() => Handle.Dispose();
 }
 

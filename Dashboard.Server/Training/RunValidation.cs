@@ -68,6 +68,19 @@ public static class RunValidation
 
         if (config.HealthEvery is < 0 or > MaxHealthEvery)
             Add("healthEvery", $"must be between 0 (off) and {MaxHealthEvery} batches, got {config.HealthEvery}.");
+        if (config.Augmentation is null)
+            Add("augmentation", "must be an object ({ cropPadding, flip, rotation, scale, erasing }), or left out for none.");
+        var a = config.Augmentation ?? new Augmentation();
+        if (a.CropPadding is < 0 or > Augmentation.MaxCropPadding)
+            Add("augmentation.cropPadding", $"must be between 0 and {Augmentation.MaxCropPadding} pixels, got {a.CropPadding}.");
+        if (!double.IsFinite(a.Rotation) || a.Rotation < 0 || a.Rotation > Augmentation.MaxRotation)
+            Add("augmentation.rotation", $"must be between 0 and {Augmentation.MaxRotation} degrees, got {a.Rotation}.");
+        if (!double.IsFinite(a.Scale) || a.Scale < 0 || a.Scale > Augmentation.MaxScale)
+            Add("augmentation.scale", $"must be between 0 and {Augmentation.MaxScale}, got {a.Scale}.");
+        if (!double.IsFinite(a.Erasing) || a.Erasing < 0 || a.Erasing > 1)
+            Add("augmentation.erasing", $"must be a probability in [0, 1], got {a.Erasing}.");
+        if (!double.IsFinite(config.LabelSmoothing) || config.LabelSmoothing < 0 || config.LabelSmoothing >= 0.5)
+            Add("labelSmoothing", $"must be in [0, 0.5), got {config.LabelSmoothing}.");
         if (!Enum.IsDefined(config.Precision))
             Add("precision", $"must be fp32, bf16 or fp16, got {(int)config.Precision}.");
 

@@ -106,8 +106,7 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
     {
         var (config, batches, health) = (s.Config, s.Batches, s.Health);
         var clock = Stopwatch.StartNew();
-        s.Random.Shuffle(s.TrainPositions);
-        using var order = DeviceIndex.Create(s.TrainPositions, s.Device);
+        using var order = s.Order(epoch);
         double lossSum = 0;
         long correct = 0, seen = 0;
         var learningRate = config.LearningRate;

@@ -54,6 +54,21 @@ public sealed class TrainingSession : IDisposable
 
     public HealthMonitor? Health { get; private set; }
 
+    /// <summary>Whether training batches are augmented (or the loss smoothed).</summary>
+    public bool Augments { get; private set; }
+
+    /// <summary>An epoch's order on the device (the next shuffle of the training positions), its augmentation seeded for the epoch.</summary>
+    public DeviceIndex Order(int epoch)
+    {
+        Random.Shuffle(TrainPositions);
+        if (Augments)
+        {
+            // Seeded per epoch, not carried over: a resumed run's later epochs see the same batches.
+            TrainData.Augment(Config.Augmentation, Config.LabelSmoothing, (ulong)Config.Seed * 1_000_003UL + (ulong)epoch);
+        }
+        return DeviceIndex.Create(TrainPositions, Device);
+    }
+
     public List<EpochMetrics> Epochs { get; } = [];
 
     /// <summary>
@@ -114,6 +129,7 @@ public sealed class TrainingSession : IDisposable
             Network.Load(initial);
         }
         TrainData = DeviceDataset.Create(Train.Pixels, Train.Labels, Train.Shape, Config.NormalizeMean, Config.NormalizeStd, Device);
+        Augments = !Config.Augmentation.IsNone || Config.LabelSmoothing > 0;
         TestData = DeviceDataset.Create(Test.Pixels, Test.Labels, Test.Shape, Config.NormalizeMean, Config.NormalizeStd, Device);
         ValidationIndex = DeviceIndex.Create(ValidationPositions, Device);
         TestIndex = DeviceIndex.Create([.. Enumerable.Range(0, Test.Count).Select(i => (long)i)], Device);

@@ -86,6 +86,9 @@ public interface ITrainingCatalog
     /// <summary>Per-layer output shapes and parameter counts for a dataset, or the first error.</summary>
     NetworkSummary Check(IReadOnlyList<LayerSpec> layers, string dataset);
 
+    /// <summary>Sixteen training pictures of a dataset (drawn with the seed) as augmentation makes them in training; empty for an unknown or missing dataset.</summary>
+    IReadOnlyList<DatasetImage> AugmentationPreview(string dataset, Augmentation augmentation, int seed);
+
     /// <summary>A preset's layers fitted to a dataset's shape and classes (as designed for an unknown dataset); empty for an unknown preset.</summary>
     IReadOnlyList<LayerSpec> PresetLayers(string preset, string dataset);
 }

@@ -127,6 +127,37 @@ public sealed record RunConfig
     /// epoch (<see cref="EpochMetrics.Health"/>) and checked for alerts.
     /// </summary>
     public int HealthEvery { get; init; } = 50;
+
+    /// <summary>How training batches are varied on the device (none by default); validation and test pictures never are.</summary>
+    public Augmentation Augmentation { get; init; } = new();
+
+    /// <summary>Label smoothing of the training loss, in [0, 0.5) (0: none), as PyTorch's CrossEntropyLoss(label_smoothing).</summary>
+    public double LabelSmoothing { get; init; }
+}
+
+/// <summary>
+/// Augmentation of training batches on the device, reproducible from the run's seed: a random crop with this much
+/// black padding (a shift of up to that many pixels), a horizontal flip with probability 1/2 (off for digits and
+/// text), a rotation of up to Rotation degrees and a scale of up to 1 +/- Scale, and random erasing of a rectangle with
+/// probability Erasing.
+/// </summary>
+public sealed record Augmentation
+{
+    public const int MaxCropPadding = 16;
+    public const double MaxRotation = 45;
+    public const double MaxScale = 0.5;
+
+    public int CropPadding { get; init; }
+    public bool Flip { get; init; }
+    public double Rotation { get; init; }
+    public double Scale { get; init; }
+    public double Erasing { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsNone => CropPadding == 0 && !Flip && Rotation == 0 && Scale == 0 && Erasing == 0;
+
+    /// <summary>The CIFAR tutorials' crop of 4-pixel padding and horizontal flip.</summary>
+    public static Augmentation CropAndFlip => new() { CropPadding = 4, Flip = true };
 }
 
 /// <summary>The per-epoch weights a run keeps (<see cref="RunConfig.KeepEpochWeights"/>).</summary>

@@ -78,6 +78,25 @@ DT_EXPORT dt_data* dt_data_create(const uint8_t* pixels, const uint8_t* labels, 
                                   const char* device);
 DT_EXPORT void dt_data_free(dt_data* data);
 
+// Augmentation of a training set's batches, on its device, from a CPU generator (reproducible from the seed on any
+// device): a random translation of up to crop_padding pixels with black filling (random crop with padding), a
+// horizontal flip with probability 1/2, a rotation of up to rotation degrees and a scale of up to 1 +/- scale (one
+// affine resampling per batch), and random erasing of a rectangle (2-33% of the picture, aspect 0.3-3.3, set to the
+// mean) with probability erasing; label_smoothing is the cross entropy's. Only training steps see it.
+typedef struct {
+  int32_t crop_padding;
+  int32_t flip;
+  double rotation;
+  double scale;
+  double erasing;
+  double label_smoothing;
+} dt_augment;
+
+// Sets a training set's augmentation (NULL: none) and reseeds its generator.
+DT_EXPORT int32_t dt_data_augment(dt_data* data, const dt_augment* augment, uint64_t seed);
+// The images at the index's positions as training would see them (augmented), unnormalised to [0, 1]: n x C x H x W floats.
+DT_EXPORT int32_t dt_data_augmented(dt_data* data, dt_index* index, float* out, int64_t capacity);
+
 // An order of sample positions, held on the device (an epoch's shuffle, a split).
 DT_EXPORT dt_index* dt_index_create(const int64_t* positions, int64_t count, const char* device);
 DT_EXPORT void dt_index_free(dt_index* index);

@@ -22,7 +22,10 @@ dt_data* dt_data_create(const uint8_t* pixels, const uint8_t* labels, int64_t n,
   auto images = dt::normalise(raw.to(parsed).to(torch::kFloat32).div_(255.0), mean, std);
   auto label_tensor =
       torch::from_blob(const_cast<uint8_t*>(labels), {n}, torch::kUInt8).to(parsed).to(torch::kInt64);
-  return new dt_data{images.contiguous(), label_tensor};
+  auto data = new dt_data{images.contiguous(), label_tensor};
+  data->mean = mean;
+  data->std = std;
+  return data;
   DT_CATCH(nullptr)
 }
 

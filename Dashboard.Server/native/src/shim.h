@@ -24,6 +24,11 @@ struct dt_net {
 struct dt_data {
   torch::Tensor images; // float, N x C x H x W, normalised
   torch::Tensor labels; // int64, N
+  double mean = 0;      // the normalisation, for black (0 before it) and for showing images again
+  double std = 1;
+  bool augmenting = false;
+  dt_augment augment{};
+  torch::Generator generator = at::detail::createCPUGenerator(0);
 };
 
 struct dt_index {
@@ -52,6 +57,9 @@ torch::Tensor network_input(const dt_net* net, const torch::Tensor& x);
 
 // Values in [0, 1] normalised in place: (x - mean) / std.
 torch::Tensor normalise(torch::Tensor unit_range, double mean, double std);
+
+// A training batch as the data's augmentation makes it (the batch itself when it has none).
+torch::Tensor augmented(dt_data* data, torch::Tensor batch);
 
 // One optimizer step on the data's `rows`; outputs, when given, receives every layer's output
 // (detached). Returns the batch's mean loss and its logits, both detached.

@@ -61,7 +61,7 @@ namespace dt {
 std::pair<torch::Tensor, torch::Tensor> train_step(dt_net* net, dt_optim* optim, dt_data* data,
                                                    const torch::Tensor& rows,
                                                    std::vector<torch::Tensor>* outputs) {
-  auto x = dt::network_input(net, data->images.index_select(0, rows));
+  auto x = dt::network_input(net, dt::augmented(data, data->images.index_select(0, rows)));
   auto y = data->labels.index_select(0, rows);
   optim->optimizer->zero_grad();
   torch::Tensor logits;
@@ -77,7 +77,8 @@ std::pair<torch::Tensor, torch::Tensor> train_step(dt_net* net, dt_optim* optim,
       logits = x;
     }
   }
-  auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), y);
+  auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), y,
+      torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(data->augmenting ? data->augment.label_smoothing : 0.0));
   if (net->precision == DT_FP16) {
     scaled_step(optim, loss);
   } else {
