@@ -23,6 +23,7 @@ public static class RunsApi
         api.MapPost("/{id:int}/resume", Resume).RequireAuthorization(OperatorAccess.Policy);
         api.MapDelete("/{id:int}", Delete).RequireAuthorization(OperatorAccess.Policy);
         api.MapGet("/{id:int}/checkpoint", Checkpoint);
+        api.MapGet("/{id:int}/model.py", ModelCode);
         return app;
     }
 
@@ -67,6 +68,12 @@ public static class RunsApi
         runs.CheckpointFile(id) is { } path
             ? TypedResults.PhysicalFile(path, "application/octet-stream", $"run-{id}.pt")
             : TypedResults.NotFound(new ProblemDetails { Title = $"Run {id} has no checkpoint.", Status = 404 });
+
+    /// <summary>The run's network as PyTorch source with the same parameter names, and its MEAN and STD.</summary>
+    private static Results<ContentHttpResult, NotFound<ProblemDetails>> ModelCode(int id, IRunControl runs) =>
+        runs.CheckpointFile(id) is { } path && Training.Checkpoint.ReadCard(path) is { } card
+            ? TypedResults.Content(Training.PyTorchCode.Source(card, id), "text/x-python")
+            : TypedResults.NotFound(new ProblemDetails { Title = $"Run {id} has no checkpoint yet.", Status = 404 });
 
     private static NotFound<ProblemDetails> NotFound(int id) =>
         TypedResults.NotFound(new ProblemDetails { Title = $"Run {id} does not exist.", Status = 404 });

@@ -37,7 +37,7 @@ public class RunsApiTests : ApiTestBase
         Assert.Contains(datasets!, d => d.Name == "mnist" && d.Available);
         Assert.Contains(datasets!, d => d.Name == "cifar10" && !d.Available);
         var presets = await Client.GetFromJsonAsync<List<NetworkPreset>>("/api/presets", Json);
-        Assert.Equal(["logreg", "mlp", "mlp-relu", "cnn", "cnn-small", "cnn-bn", "cnn-fast", "lenet"], presets!.Select(p => p.Name));
+        Assert.Equal(["logreg", "mlp", "mlp-relu", "cnn", "cnn-small", "cnn-bn", "cnn-fast", "lenet", "resnet8", "resnet20", "resnet-small"], presets!.Select(p => p.Name));
     }
 
     [Fact]
@@ -56,6 +56,14 @@ public class RunsApiTests : ApiTestBase
         Assert.True(run.HasCheckpoint);
         var list = await Client.GetFromJsonAsync<List<RunRecord>>("/api/runs", Json);
         Assert.Contains(list!, r => r.Id == created.Id && r.Status == RunStatus.Completed);
+
+        // The run's network as PyTorch code (its own test runs it in PyTorch: PyTorchInteropTests).
+        var code = await Client.GetAsync($"/api/runs/{created.Id}/model.py");
+        Assert.Equal("text/x-python", code.Content.Headers.ContentType?.MediaType);
+        var source = await code.Content.ReadAsStringAsync();
+        Assert.Contains("nn.Flatten(),\n            nn.Linear(784, 10),", source);
+        Assert.Contains("MEAN = (0.5,)", source);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync("/api/runs/999/model.py")).StatusCode);
 
         var checkpoint = await Client.GetAsync($"/api/runs/{created.Id}/checkpoint");
         Assert.Equal(HttpStatusCode.OK, checkpoint.StatusCode);
