@@ -76,11 +76,14 @@ public static class BenchCommand
         var recipes = new Option<string[]>("--recipes") { Description = "With --time-to-accuracy: the recipes (default: all).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [.. Recipes.Names] };
         var seeds = new Option<int[]>("--seeds") { Description = "With --time-to-accuracy: train each recipe once per seed (default: the recipe's own).", AllowMultipleArgumentsPerToken = true };
         var healthCost = new Option<bool>("--health-cost") { Description = "Instead: train the first preset for 2 x --rounds + 3 epochs of --images images in one run, measuring training health (every 50 batches and each epoch's last) in every even epoch, and print each measured epoch's images/s against the mean of the unmeasured epochs before and after it (the first is a warm-up)." };
+        var augmentCost = new Option<bool>("--augment-cost") { Description = "Instead: as --health-cost, but augmenting (a 4-pixel crop and a flip) in every even epoch of one run, on --dataset." };
+        var dataset = new Option<string?>("--dataset") { Description = "With --health-cost or --augment-cost: the dataset (default: the preset's, mnist or cifar10), e.g. an imported one." };
         var engineOnce = new Option<bool>("--engine-once") { Hidden = true, Description = "Internal: train the first preset once in this process and print its figures (what bench runs per round)." };
         var seed = new Option<int>("--seed") { Hidden = true, DefaultValueFactory = _ => 1 };
         var command = new RootCommand("Measure the engine per preset against a plain C++ libtorch loop and the PyTorch tutorial script, or the recipes' time to accuracy.")
         {
-            presets, precisions, images, batchSize, rounds, channelsLast, device, data, python, guard, timeToAccuracy, recipes, seeds, predict, healthCost, engineOnce, seed,
+            presets, precisions, images, batchSize, rounds, channelsLast, device, data, python, guard, timeToAccuracy, recipes, seeds, predict, healthCost, augmentCost,
+            dataset, engineOnce, seed,
         };
         command.SetAction(parse =>
         {
@@ -110,9 +113,10 @@ public static class BenchCommand
                     : "error: --images must be at least two batches and --rounds at least 1.");
                 return 2;
             }
-            if (parse.GetValue(healthCost))
+            if (parse.GetValue(healthCost) || parse.GetValue(augmentCost))
             {
-                return HealthCost(names[0], imageCount, parse.GetValue(batchSize), parse.GetValue(rounds), parse.GetValue(device)!, catalog, output, error);
+                return AlternatingCost(parse.GetValue(augmentCost), names[0], parse.GetValue(dataset), imageCount, parse.GetValue(batchSize), parse.GetValue(rounds),
+                    parse.GetValue(device)!, catalog, output, error);
             }
             Precision[] precisionList = parse.GetValue(precisions) is { Length: > 0 } given ? [.. given.Distinct()] : isGuard ? [Precision.Fp32, Precision.Bf16] : [Precision.Fp32];
             if (parse.GetValue(engineOnce))
@@ -153,28 +157,32 @@ public static class BenchCommand
     }
 
     /// <summary>
-    /// What measuring training health costs, within one run so the VM's drift cancels: each even epoch measures it, and
-    /// its images/s is compared with the mean of the odd epochs on either side (as bench/followers-by-epoch.js does).
+    /// What measuring training health (or augmenting) costs, within one run so the VM's drift cancels: each even epoch
+    /// does it, and its images/s is compared with the mean of the odd epochs on either side (as bench/followers-by-epoch.js does).
     /// </summary>
-    private static int HealthCost(string preset, int images, int batchSize, int rounds, string device, DatasetCatalog catalog, TextWriter output, TextWriter error)
+    private static int AlternatingCost(bool augmentation, string preset, string? dataset, int images, int batchSize, int rounds, string device,
+        DatasetCatalog catalog, TextWriter output, TextWriter error)
     {
         var config = new RunConfig
         {
-            Dataset = DatasetFor(preset), Model = preset, Epochs = 2 * rounds + 3, BatchSize = batchSize, TrainLimit = images,
+            Dataset = dataset ?? DatasetFor(preset), Model = preset, Epochs = 2 * rounds + 3, BatchSize = batchSize, TrainLimit = images,
             ValidationFraction = 0, TestLimit = 1000, Device = device,
+            HealthEvery = augmentation ? 0 : new RunConfig().HealthEvery, Augmentation = augmentation ? Augmentation.CropAndFlip : new Augmentation(),
         };
         var epochs = new List<EpochMetrics>();
         try
         {
-            new Trainer(catalog) { MeasuresHealthIn = e => e % 2 == 0 }.Run(config, new EpochList(epochs));
+            var trainer = augmentation ? new Trainer(catalog) { AugmentsIn = e => e % 2 == 0 } : new Trainer(catalog) { MeasuresHealthIn = e => e % 2 == 0 };
+            trainer.Run(config, new EpochList(epochs));
         }
         catch (Exception e) when (e is RunConfigException or DatasetException or TorchException or ArgumentException)
         {
             error.WriteLine($"error: {e.Message}");
             return 2;
         }
-        output.WriteLine($"{preset}, {images} images, batch {batchSize}, health every {config.HealthEvery} batches and each epoch's last, {epochs.Count} epochs on {device}");
-        output.WriteLine($"{"epoch",5} {"measured img/s",15} {"neighbours img/s",17} {"cost",7}");
+        var what = augmentation ? "augmenting (4-pixel crop and flip)" : "measuring health";
+        output.WriteLine($"{preset} on {config.Dataset}, {images} images, batch {batchSize}, {what} in the even epochs, {epochs.Count} epochs on {device}");
+        output.WriteLine($"{"epoch",5} {"with img/s",15} {"without, around",17} {"cost",7}");
         var costs = new List<double>();
         for (var e = 4; e + 1 <= epochs.Count; e += 2)
         {
@@ -183,7 +191,7 @@ public static class BenchCommand
             costs.Add(1 - measured / neighbours);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e,5} {measured,15:F0} {neighbours,17:F0} {costs[^1],7:P1}"));
         }
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median cost of measuring health: {Median(costs):P1} of training images/s over {costs.Count} measured epochs"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median cost of {what}: {Median(costs):P1} of training images/s over {costs.Count} epochs"));
         return 0;
     }
 

@@ -57,6 +57,9 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
     /// <summary>The epochs whose health is measured when the run asks for it (all); the bench alternates to time its cost.</summary>
     public Func<int, bool> MeasuresHealthIn { get; init; } = _ => true;
 
+    /// <summary>The epochs augmented when the run asks for augmentation (all); the bench alternates to time its cost.</summary>
+    public Func<int, bool> AugmentsIn { get; init; } = _ => true;
+
     /// <remarks>For the command line, the bench and tests: plans the configuration (RunConfigException when it is invalid)
     /// and trains it on the device it names. The dashboard's runs were planned when they were created.</remarks>
     public RunResult Run(RunConfig config, ITrainingObserver observer, RunFiles? files = null, CancellationToken cancellation = default) =>
@@ -106,7 +109,7 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
     {
         var (config, batches, health) = (s.Config, s.Batches, s.Health);
         var clock = Stopwatch.StartNew();
-        using var order = s.Order(epoch);
+        using var order = s.Order(epoch, AugmentsIn(epoch));
         double lossSum = 0;
         long correct = 0, seen = 0;
         var learningRate = config.LearningRate;

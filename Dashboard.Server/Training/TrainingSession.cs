@@ -57,14 +57,17 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Whether training batches are augmented (or the loss smoothed).</summary>
     public bool Augments { get; private set; }
 
-    /// <summary>An epoch's order on the device (the next shuffle of the training positions), its augmentation seeded for the epoch.</summary>
-    public DeviceIndex Order(int epoch)
+    /// <summary>
+    /// An epoch's order on the device (the next shuffle of the training positions), its augmentation seeded for the
+    /// epoch; <paramref name="augment"/> false trains the epoch without it (the bench's cost of augmentation).
+    /// </summary>
+    public DeviceIndex Order(int epoch, bool augment = true)
     {
         Random.Shuffle(TrainPositions);
         if (Augments)
         {
             // Seeded per epoch, not carried over: a resumed run's later epochs see the same batches.
-            TrainData.Augment(Config.Augmentation, Config.LabelSmoothing, (ulong)Config.Seed * 1_000_003UL + (ulong)epoch);
+            TrainData.Augment(augment ? Config.Augmentation : null, augment ? Config.LabelSmoothing : 0, (ulong)Config.Seed * 1_000_003UL + (ulong)epoch);
         }
         return DeviceIndex.Create(TrainPositions, Device);
     }

@@ -36,7 +36,7 @@ public static class NetworkPresets
              Flatten(), Linear(400, 120), ReLU(), Linear(120, 84), ReLU(), Linear(84, 10)]),
         new("resnet8", "ResNet-8 of He et al. (2016) for CIFAR: 16, 32 and 64 channels in three stages of one residual block, global pooling",
             TensorShape.Image(3, 32, 32), CifarResNet(blocksPerStage: 1)),
-        new("resnet20", "ResNet-20 of He et al. (2016) for CIFAR: three stages of three residual blocks, 0.27M parameters",
+        new("resnet20", "ResNet-20 of He et al. (2016) for CIFAR: three stages of three residual blocks, 272,490 parameters",
             TensorShape.Image(3, 32, 32), CifarResNet(blocksPerStage: 3)),
         // A strided stem and a pooling take 64 px and larger pictures to CIFAR's scale before the blocks.
         new("resnet-small", "A small residual network for larger pictures (64 px and up): a strided stem, 32, 64 and 128 channels, global pooling",
