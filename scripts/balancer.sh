@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A load balancer of the project's own in front of the web front-ends (or the TLS proxy of one dashboard):
 # Debian's HAProxy 2.6 binary (never the system service), its config, pid and log in DIR.
-#   scripts/balancer.sh start DIR PORT BACKEND_PORT...   starts it and prints its URL
+#   scripts/balancer.sh start DIR PORT BACKEND_PORT...   starts it, waits (15 s at most) until a front-end answers
+#                                                         through it, and prints its URL
 #   scripts/balancer.sh stop DIR                          stops it
 #   BALANCER_ADDRESS   the address it listens on (default 127.0.0.1; 0.0.0.0 publishes it)
 #   BALANCER_PEM       a PEM file with a certificate and its key: it speaks HTTPS (TLS ends here) and tells the
@@ -49,6 +50,9 @@ defaults
   timeout server 1h
   timeout tunnel 1h
   timeout http-request 10s
+  # A check may take longer than "inter" (a front-end's first answer after it starts): a server starts UP
+  # and one failed check takes it out, which answered the first pages 503.
+  timeout check 5s
 
 frontend dashboard
   $bind
@@ -68,6 +72,15 @@ EOF
     haproxy -c -q -f "$dir/haproxy.cfg"
     haproxy -D -f "$dir/haproxy.cfg" >"$dir/haproxy.log" 2>&1
     for _ in $(seq 1 50); do [[ -s "$dir/haproxy.pid" ]] && break; sleep 0.1; done
+    # It is started once a front-end answers through it (the checks have run), within 15 s.
+    local_address=$address
+    [[ $address == 0.0.0.0 ]] && local_address=127.0.0.1
+    for _ in $(seq 1 75); do
+      curl -skf --max-time 2 "$scheme://$local_address:$port/healthz" >/dev/null && break
+      sleep 0.2
+    done || true
+    curl -skf --max-time 2 "$scheme://$local_address:$port/healthz" >/dev/null \
+      || echo "balancer: no front-end answers /healthz through $scheme://$local_address:$port yet" >&2
     echo "$scheme://$address:$port"
     ;;
   stop)

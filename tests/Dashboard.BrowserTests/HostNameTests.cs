@@ -103,7 +103,8 @@ public class HostNameTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
         await page.GotoAsync(origin + "/train?model=logreg&epochs=2&batchSize=8&optimizer=sgd&lr=0.05");
         await page.GetByTestId("interactive").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
         await page.GetByTestId("start").ClickAsync();
-        await page.WaitForURLAsync(new Regex($"^{Regex.Escape(origin)}/runs/\\d+$"));
+        // Polls the address: Blazor navigates in the document, an event WaitForURLAsync at times missed (it then waited for a load).
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"^{Regex.Escape(origin)}/runs/\\d+$"), new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Completed", new() { Timeout = 60_000 });
         await Assertions.Expect(page.GetByTestId("loss-chart")).ToHaveAttributeAsync("data-points", "2");
     }

@@ -35,7 +35,7 @@ public class TrainPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         var starter = await server.Open(browser.Browser, "/train?model=logreg&epochs=4&batchSize=8&optimizer=sgd&lr=0.05");
 
         await starter.GetByTestId("start").ClickAsync();
-        await starter.WaitForURLAsync(new System.Text.RegularExpressions.Regex(@"/runs/\d+$"));
+        await Assertions.Expect(starter).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"/runs/\d+$"), new() { Timeout = 30_000 });
         // The teammate sees the run in the queue and follows its link to the same page.
         await watcher.GetByTestId("queue-link").ClickAsync();
         Assert.Equal(starter.Url, watcher.Url);

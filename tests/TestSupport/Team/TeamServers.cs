@@ -18,7 +18,9 @@ public sealed class PostgresFixture : IDisposable
     {
         _data = Path.Combine(_folder.Path, "pg");
         Port = FreePort();
-        Server = Script("start", _data, Port.ToString()).Trim();
+        // Unpooled: a later fixture can be given this port again, and a pooled connection to this
+        // (by then stopped) server would answer it with "terminating connection due to administrator command".
+        Server = new NpgsqlConnectionStringBuilder(Script("start", _data, Port.ToString()).Trim()) { Pooling = false }.ConnectionString;
     }
 
     public int Port { get; }
@@ -39,7 +41,7 @@ public sealed class PostgresFixture : IDisposable
             using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
             command.ExecuteNonQuery();
         }
-        return new NpgsqlConnectionStringBuilder(Server) { Database = name }.ConnectionString;
+        return new NpgsqlConnectionStringBuilder(Server) { Database = name, Pooling = true }.ConnectionString;
     }
 
     public static int FreePort()
