@@ -3,7 +3,7 @@
 // gets a handler (a no-op unless one is given), so none is reported as unhandled.
 const path = require("path");
 const signalR = require(path.join(__dirname, "..", "Dashboard.Client", "node_modules", "@microsoft/signalr"));
-const messages = ["RunHistory", "RunQueued", "RunStarted", "BatchProgress", "HealthSampled", "HealthAlert", "EpochCompleted", "RunCompleted", "RunFailed", "RunCancelled"];
+const messages = ["RunHistory", "RunQueued", "RunStarted", "BatchProgress", "StepsAdded", "HealthSampled", "HealthAlert", "EpochCompleted", "RunCompleted", "RunFailed", "RunCancelled"];
 
 // handlers: { MessageName: (argument) => ... } for the messages the caller cares about.
 async function connectToHub(baseUrl, handlers = {}) {

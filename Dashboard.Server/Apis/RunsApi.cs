@@ -22,6 +22,7 @@ public static class RunsApi
         api.MapPost("/{id:int}/stop", Stop).RequireAuthorization(OperatorAccess.Policy);
         api.MapPost("/{id:int}/resume", Resume).RequireAuthorization(OperatorAccess.Policy);
         api.MapDelete("/{id:int}", Delete).RequireAuthorization(OperatorAccess.Policy);
+        api.MapGet("/{id:int}/steps", Steps);
         api.MapGet("/{id:int}/checkpoint", Checkpoint);
         api.MapGet("/{id:int}/model.py", ModelCode);
         return app;
@@ -63,6 +64,21 @@ public static class RunsApi
             DeleteRunResult.Active => TypedResults.Conflict(new ProblemDetails { Title = $"Run {id} is queued or running: stop it first.", Status = 409 }),
             _ => NotFound(id),
         };
+
+    private static Results<Ok<StepHistory>, NotFound<ProblemDetails>, ValidationProblem> Steps(int id, IRunControl runs, RunsOptions options, int? points)
+    {
+        if (points is < 2 or > 1_000_000)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["points"] = ["Give between 2 and 1000000 points."] });
+        }
+        if (runs.Get(id) is null)
+        {
+            return NotFound(id);
+        }
+        var steps = runs.Steps(id);
+        // Largest-triangle downsampling on the loss keeps the curve's shape; every point given is a stored one.
+        return TypedResults.Ok(new StepHistory(Downsampling.Lttb(steps, points ?? options.StepPoints, s => s.Step, s => s.Loss), steps.Count));
+    }
 
     private static Results<PhysicalFileHttpResult, NotFound<ProblemDetails>> Checkpoint(int id, IRunControl runs) =>
         runs.CheckpointFile(id) is { } path

@@ -29,6 +29,8 @@ public sealed class TrainingBroadcaster(IHubContext<TrainingHub, ITrainingClient
 
     public void OnStarted(RunRecord run) => Send(run.Id, run, c => c.RunStarted(run));
 
+    public void OnSteps(RunSteps steps) => Send(steps.RunId, null, c => c.StepsAdded(steps));
+
     public void OnBatch(RunBatch batch) => Send(batch.RunId, null, c => c.BatchProgress(batch));
 
     public void OnHealth(RunHealth health) => Send(health.RunId, null, async c =>

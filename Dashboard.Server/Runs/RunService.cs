@@ -98,6 +98,8 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
     }
 
     /// <summary>The checkpoint file of a completed run, or null. The path is built from the id, never from input text.</summary>
+    public IReadOnlyList<StepMetrics> Steps(int id) => store.Steps(id);
+
     public string? CheckpointFile(int id) =>
         Get(id) is { HasCheckpoint: true } && File.Exists(options.CheckpointPath(id)) ? options.CheckpointPath(id) : null;
 }

@@ -11,6 +11,12 @@ public sealed class RunsOptions
     /// <summary>Holds dashboard.db (SQLite) and one folder of checkpoints per run.</summary>
     public string Folder { get; set; } = "runs";
 
+    /// <summary>
+    /// The most points a series of a run's step history has (GET /api/runs/{id}/steps without points=, and the run
+    /// page opened during or after a run); longer histories are downsampled (largest triangle, three buckets).
+    /// </summary>
+    public int StepPoints { get; set; } = 2000;
+
     public string DatabasePath => Path.Combine(Path.GetFullPath(Folder), "dashboard.db");
 
     public string RunFolder(int id) => Path.Combine(Path.GetFullPath(Folder), id.ToString(System.Globalization.CultureInfo.InvariantCulture));

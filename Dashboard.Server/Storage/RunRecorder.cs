@@ -12,6 +12,8 @@ public sealed class RunRecorder(RunStore store) : IRunListener
 {
     public void OnStarted(RunRecord run) => store.Update(run);
 
+    public void OnSteps(RunSteps steps) => store.AddSteps(steps);
+
     public void OnEpoch(RunRecord run, EpochMetrics epoch) => store.AddEpoch(run.Id, epoch);
 
     public void OnFinished(RunRecord run)

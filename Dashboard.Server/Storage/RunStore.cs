@@ -34,6 +34,15 @@ public sealed class RunStore
                 epoch INTEGER NOT NULL,
                 metrics TEXT NOT NULL,
                 PRIMARY KEY (run_id, epoch));
+            CREATE TABLE IF NOT EXISTS steps (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                step INTEGER NOT NULL,
+                epoch INTEGER NOT NULL,
+                loss REAL NOT NULL,
+                accuracy REAL NOT NULL,
+                learning_rate REAL NOT NULL,
+                seconds REAL NOT NULL,
+                PRIMARY KEY (run_id, step)) WITHOUT ROWID;
             """);
     }
 
@@ -91,12 +100,50 @@ public sealed class RunStore
         transaction.Commit();
     }
 
-    /// <summary>Drops a run's epochs after the first <paramref name="keep"/> (a resume redoes them).</summary>
+    /// <summary>Adds step points (a redone epoch's replace the earlier attempt's).</summary>
+    public void AddSteps(RunSteps steps)
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT OR REPLACE INTO steps (run_id, step, epoch, loss, accuracy, learning_rate, seconds)
+            VALUES ($run, $step, $epoch, $loss, $accuracy, $rate, $seconds)
+            """;
+        command.Parameters.AddWithValue("$run", steps.RunId);
+        var (step, epoch, loss, accuracy, rate, seconds) = (command.Parameters.Add("$step", SqliteType.Integer), command.Parameters.Add("$epoch", SqliteType.Integer),
+            command.Parameters.Add("$loss", SqliteType.Real), command.Parameters.Add("$accuracy", SqliteType.Real),
+            command.Parameters.Add("$rate", SqliteType.Real), command.Parameters.Add("$seconds", SqliteType.Real));
+        foreach (var s in steps.Steps)
+        {
+            (step.Value, epoch.Value, loss.Value, accuracy.Value, rate.Value, seconds.Value) = (s.Step, s.Epoch, s.Loss, s.Accuracy, s.LearningRate, s.Seconds);
+            command.ExecuteNonQuery();
+        }
+        transaction.Commit();
+    }
+
+    /// <summary>A run's step points in order (empty for a run with none or no such run).</summary>
+    public IReadOnlyList<StepMetrics> Steps(int runId)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT step, epoch, loss, accuracy, learning_rate, seconds FROM steps WHERE run_id = $run ORDER BY step";
+        command.Parameters.AddWithValue("$run", runId);
+        using var row = command.ExecuteReader();
+        var steps = new List<StepMetrics>();
+        while (row.Read())
+        {
+            steps.Add(new StepMetrics(row.GetInt64(0), row.GetInt32(1), row.GetDouble(2), row.GetDouble(3), row.GetDouble(4), row.GetDouble(5)));
+        }
+        return steps;
+    }
+
+    /// <summary>Drops a run's epochs, and their steps, after the first <paramref name="keep"/> (a resume redoes them).</summary>
     public void TruncateEpochs(int runId, int keep)
     {
         using var connection = Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM epochs WHERE run_id = $run AND epoch > $keep";
+        command.CommandText = "DELETE FROM epochs WHERE run_id = $run AND epoch > $keep; DELETE FROM steps WHERE run_id = $run AND epoch > $keep";
         command.Parameters.AddWithValue("$run", runId);
         command.Parameters.AddWithValue("$keep", keep);
         command.ExecuteNonQuery();
@@ -111,7 +158,7 @@ public sealed class RunStore
     {
         using var connection = Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM epochs WHERE run_id = $id; DELETE FROM runs WHERE id = $id";
+        command.CommandText = "DELETE FROM steps WHERE run_id = $id; DELETE FROM epochs WHERE run_id = $id; DELETE FROM runs WHERE id = $id";
         command.Parameters.AddWithValue("$id", id);
         return command.ExecuteNonQuery() > 0;
     }

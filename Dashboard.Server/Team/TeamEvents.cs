@@ -29,7 +29,8 @@ public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listen
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
         signals?.Subscribe(_ => Wake(), batch => RunListeners.Notify(_listeners, l => l.OnBatch(batch), logger),
-            health => RunListeners.Notify(_listeners, l => l.OnHealth(health), logger));
+            health => RunListeners.Notify(_listeners, l => l.OnHealth(health), logger),
+            steps => RunListeners.Notify(_listeners, l => l.OnSteps(steps), logger));
         var first = true;
         while (!stopping.IsCancellationRequested)
         {

@@ -63,6 +63,8 @@ public sealed class TeamRunService(TeamStore store, TrainerDirectory trainers, D
 
     public IReadOnlyList<RunRecord> Active() => trainers.WithWaiting(store.Active());
 
+    public IReadOnlyList<StepMetrics> Steps(int id) => store.Steps(id);
+
     public string? CheckpointFile(int id)
     {
         if (store.Get(id) is not { HasCheckpoint: true, IsActive: false } run)

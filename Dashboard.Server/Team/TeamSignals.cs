@@ -15,6 +15,7 @@ public sealed class TeamSignals : IDisposable
     private static readonly RedisChannel Changed = RedisChannel.Literal("dashboard:run-changed");
     private static readonly RedisChannel Progress = RedisChannel.Literal("dashboard:batch");
     private static readonly RedisChannel Health = RedisChannel.Literal("dashboard:health");
+    private static readonly RedisChannel Steps = RedisChannel.Literal("dashboard:steps");
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly ConnectionMultiplexer _redis;
 
@@ -32,8 +33,11 @@ public sealed class TeamSignals : IDisposable
     /// <summary>A measured batch's health; its epoch's summary is stored with the epoch, so a lost one is only a live view missed.</summary>
     public void HealthSampled(RunHealth health) => Publish(Health, JsonSerializer.Serialize(health, Json));
 
+    /// <summary>Step points, sent after they are stored (a lost message leaves a gap in an open page until it reloads).</summary>
+    public void StepsAdded(RunSteps steps) => Publish(Steps, JsonSerializer.Serialize(steps, Json));
+
     /// <summary>Calls back on Redis's own threads; handlers must be quick.</summary>
-    public void Subscribe(Action<int> runChanged, Action<RunBatch> batchProgressed, Action<RunHealth> healthSampled)
+    public void Subscribe(Action<int> runChanged, Action<RunBatch> batchProgressed, Action<RunHealth> healthSampled, Action<RunSteps> stepsAdded)
     {
         var subscriber = _redis.GetSubscriber();
         subscriber.Subscribe(Changed, (_, message) =>
@@ -48,6 +52,13 @@ public sealed class TeamSignals : IDisposable
             if (JsonSerializer.Deserialize<RunBatch>(message.ToString(), Json) is { } batch)
             {
                 batchProgressed(batch);
+            }
+        });
+        subscriber.Subscribe(Steps, (_, message) =>
+        {
+            if (JsonSerializer.Deserialize<RunSteps>(message.ToString(), Json) is { } steps)
+            {
+                stepsAdded(steps);
             }
         });
         subscriber.Subscribe(Health, (_, message) =>

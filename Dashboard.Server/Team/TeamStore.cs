@@ -57,7 +57,8 @@ public sealed class TeamStore : IDisposable
         // Hosts starting together create the schema once; a host whose login may not create tables (a trainer's
         // role, README "Team mode") finds it made.
         Execute(connection, transaction, "SELECT pg_advisory_xact_lock(7301)");
-        using var made = new NpgsqlCommand("SELECT to_regclass('samples') IS NOT NULL", connection, transaction);
+        // The newest table: a schema without it is made (or completed: every statement is IF NOT EXISTS).
+        using var made = new NpgsqlCommand("SELECT to_regclass('steps') IS NOT NULL", connection, transaction);
         if (!(bool)made.ExecuteScalar()!)
         {
             CreateSchema(connection, transaction);
@@ -98,6 +99,15 @@ public sealed class TeamStore : IDisposable
                 metrics jsonb NOT NULL,
                 attempt int NOT NULL,
                 PRIMARY KEY (run_id, epoch));
+            CREATE TABLE IF NOT EXISTS steps (
+                run_id int NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                step bigint NOT NULL,
+                epoch int NOT NULL,
+                loss double precision NOT NULL,
+                accuracy double precision NOT NULL,
+                learning_rate double precision NOT NULL,
+                seconds double precision NOT NULL,
+                PRIMARY KEY (run_id, step));
             CREATE TABLE IF NOT EXISTS run_files (
                 run_id int NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
                 name text NOT NULL,
@@ -140,7 +150,7 @@ public sealed class TeamStore : IDisposable
         {
             Execute(connection, transaction, $"""
                 GRANT SELECT, UPDATE ON runs TO {quoted};
-                GRANT SELECT, INSERT, UPDATE, DELETE ON epochs, run_files TO {quoted};
+                GRANT SELECT, INSERT, UPDATE, DELETE ON epochs, steps, run_files TO {quoted};
                 GRANT SELECT, INSERT, UPDATE ON trainers TO {quoted};
                 GRANT SELECT ON samples TO {quoted};
                 """);
@@ -188,7 +198,7 @@ public sealed class TeamStore : IDisposable
             }
             (id, attempt, checkpointEpochs, layers) = (row.GetInt32(0), row.GetInt32(1), row.GetInt32(2), Read<List<LayerSpec>>(row, 3)!);
         }
-        using var drop = new NpgsqlCommand("DELETE FROM epochs WHERE run_id = $1 AND epoch > $2", connection, transaction);
+        using var drop = new NpgsqlCommand("DELETE FROM epochs WHERE run_id = $1 AND epoch > $2; DELETE FROM steps WHERE run_id = $1 AND epoch > $2", connection, transaction);
         drop.Parameters.AddWithValue(id);
         drop.Parameters.AddWithValue(checkpointEpochs);
         drop.ExecuteNonQuery();
@@ -237,6 +247,43 @@ public sealed class TeamStore : IDisposable
         command.Parameters.AddWithValue(claim.Attempt);
         command.ExecuteNonQuery();
     });
+
+    /// <summary>Adds step points (a redone epoch's replace the earlier attempt's).</summary>
+    public void SaveSteps(RunClaim claim, IReadOnlyList<StepMetrics> steps) => Fenced(claim, (connection, transaction) =>
+    {
+        if (steps.Count == 0)
+        {
+            return;
+        }
+        using var command = new NpgsqlCommand("""
+            INSERT INTO steps (run_id, step, epoch, loss, accuracy, learning_rate, seconds)
+            SELECT $1, * FROM unnest($2::bigint[], $3::int[], $4::float8[], $5::float8[], $6::float8[], $7::float8[])
+            ON CONFLICT (run_id, step) DO UPDATE SET epoch = excluded.epoch, loss = excluded.loss, accuracy = excluded.accuracy,
+                learning_rate = excluded.learning_rate, seconds = excluded.seconds
+            """, connection, transaction);
+        command.Parameters.AddWithValue(claim.Run.Id);
+        command.Parameters.AddWithValue(steps.Select(s => s.Step).ToArray());
+        command.Parameters.AddWithValue(steps.Select(s => s.Epoch).ToArray());
+        command.Parameters.AddWithValue(steps.Select(s => s.Loss).ToArray());
+        command.Parameters.AddWithValue(steps.Select(s => s.Accuracy).ToArray());
+        command.Parameters.AddWithValue(steps.Select(s => s.LearningRate).ToArray());
+        command.Parameters.AddWithValue(steps.Select(s => s.Seconds).ToArray());
+        command.ExecuteNonQuery();
+    });
+
+    /// <summary>A run's step points in order.</summary>
+    public IReadOnlyList<StepMetrics> Steps(int runId)
+    {
+        using var command = _source.CreateCommand("SELECT step, epoch, loss, accuracy, learning_rate, seconds FROM steps WHERE run_id = $1 ORDER BY step");
+        command.Parameters.AddWithValue(runId);
+        using var row = command.ExecuteReader();
+        var steps = new List<StepMetrics>();
+        while (row.Read())
+        {
+            steps.Add(new StepMetrics(row.GetInt64(0), row.GetInt32(1), row.GetDouble(2), row.GetDouble(3), row.GetDouble(4), row.GetDouble(5)));
+        }
+        return steps;
+    }
 
     /// <summary>Replaces the run's stored files (checkpoint, model card, optimizer state, test predictions).</summary>
     public void SaveFiles(RunClaim claim, int checkpointEpochs, IReadOnlyList<(string Name, byte[] Content)> files) => Fenced(claim, (connection, transaction) =>

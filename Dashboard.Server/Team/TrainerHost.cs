@@ -86,7 +86,7 @@ public sealed class TrainerHost(TeamStore store, Trainer trainer, TeamOptions op
             }
             // Placement is this host's: the plan says what to train, this host which of its devices trains it.
             var result = trainer.Run(claim.Plan, TorchRuntime.ResolveDevice(claim.Plan.Config.Device), writer,
-                new RunFiles(Path.Combine(folder, ClaimWriter.WeightsFile), initial, Resume: true), lease.Token);
+                new RunFiles(Path.Combine(folder, ClaimWriter.WeightsFile), initial, Resume: true, run.Epochs.Sum(e => e.Seconds)), lease.Token);
             writer.Upload(run.Config.Epochs);
             writer.Persist(() => store.Finish(claim, RunStatus.Completed, result.Test, null));
             logger.LogInformation("Run {RunId} completed: test accuracy {Accuracy:P2}", run.Id, result.Test.Accuracy);
@@ -219,14 +219,24 @@ internal sealed class ClaimWriter(TeamStore store, RunClaim claim, string folder
 
     public void OnStarted(RunStarted started) => Persist(() => store.SaveStarted(claim, started));
 
+    private readonly List<StepMetrics> _steps = [];
+
+    public void OnStep(StepMetrics step) => _steps.Add(step);
+
+    /// <summary>Stores the step points so far and tells the front-ends, with the progress, about four times a second.</summary>
     public void OnBatch(BatchProgress progress)
     {
         lease.Progress = progress;
-        if (signals is not null && (_sinceProgress.Elapsed >= ProgressInterval || progress.Batch == progress.Batches))
+        if (_sinceProgress.Elapsed < ProgressInterval && progress.Batch != progress.Batches)
         {
-            _sinceProgress.Restart();
-            signals.BatchProgressed(new RunBatch(claim.Run.Id, progress));
+            return;
         }
+        _sinceProgress.Restart();
+        var steps = new RunSteps(claim.Run.Id, [.. _steps]);
+        _steps.Clear();
+        Persist(() => store.SaveSteps(claim, steps.Steps), changed: false);
+        signals?.StepsAdded(steps);
+        signals?.BatchProgressed(new RunBatch(claim.Run.Id, progress));
     }
 
     public void OnHealth(HealthSample sample) => signals?.HealthSampled(new RunHealth(claim.Run.Id, sample));
@@ -257,15 +267,21 @@ internal sealed class ClaimWriter(TeamStore store, RunClaim claim, string folder
         }
     }
 
-    /// <summary>Runs a store write, retrying while the database is unreachable and the lease still holds.</summary>
-    public void Persist(Action write)
+    /// <summary>
+    /// Runs a store write, retrying while the database is unreachable and the lease still holds; then tells the front-ends
+    /// the run changed (unless <paramref name="changed"/> is false: step points come with their own message).
+    /// </summary>
+    public void Persist(Action write, bool changed = true)
     {
         while (true)
         {
             try
             {
                 write();
-                signals?.RunChanged(claim.Run.Id);
+                if (changed)
+                {
+                    signals?.RunChanged(claim.Run.Id);
+                }
                 return;
             }
             catch (Exception e) when (TeamStore.IsFault(e) && lease.WithinLease())

@@ -16,6 +16,9 @@ public interface IRunListener
     /// <summary>Throttled by the queue to about four a second per run, plus each epoch's last batch.</summary>
     void OnBatch(RunBatch batch) { }
 
+    /// <summary>The step points since the last (every native call's), sent just before each <see cref="OnBatch"/>.</summary>
+    void OnSteps(RunSteps steps) { }
+
     /// <summary>A measured batch's health (RunConfig.HealthEvery), with the alerts it raised.</summary>
     void OnHealth(RunHealth health) { }
 

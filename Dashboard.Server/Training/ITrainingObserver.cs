@@ -16,6 +16,9 @@ public interface ITrainingObserver
     /// </summary>
     void OnBatch(BatchProgress progress) { }
 
+    /// <summary>After every native training call, before its <see cref="OnBatch"/>: the call's point of the step curves.</summary>
+    void OnStep(StepMetrics step) { }
+
     /// <summary>A measured batch (RunConfig.HealthEvery): the epoch's health so far and the alerts it raised.</summary>
     void OnHealth(HealthSample sample) { }
 

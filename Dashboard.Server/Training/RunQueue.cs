@@ -146,7 +146,7 @@ public sealed class RunQueue : IHostedService, IDisposable
     private void Execute(ActiveRun run)
     {
         var observer = new Forwarder(this, run);
-        var files = _files(run.Record);
+        var files = _files(run.Record) with { EarlierSeconds = run.Record.Epochs.Sum(e => e.Seconds) };
         // Every ending keeps the last completed epoch's checkpoint, if one was written.
         bool Saved() => files.Checkpoint is { } path && File.Exists(path);
         RunRecord finished;
@@ -206,6 +206,7 @@ public sealed class RunQueue : IHostedService, IDisposable
     private sealed class Forwarder(RunQueue queue, ActiveRun run) : ITrainingObserver
     {
         private readonly Stopwatch _sinceBatch = Stopwatch.StartNew();
+        private readonly List<StepMetrics> _steps = [];
 
         public void OnStarted(RunStarted started)
         {
@@ -220,9 +221,14 @@ public sealed class RunQueue : IHostedService, IDisposable
                 return;
             }
             _sinceBatch.Restart();
+            var steps = new RunSteps(run.Record.Id, [.. _steps]);
+            _steps.Clear();
+            queue.Notify(l => l.OnSteps(steps));
             var batch = new RunBatch(run.Record.Id, progress);
             queue.Notify(l => l.OnBatch(batch));
         }
+
+        public void OnStep(StepMetrics step) => _steps.Add(step);
 
         public void OnHealth(HealthSample sample)
         {

@@ -20,9 +20,10 @@ public sealed record RunResult(RunStarted Started, IReadOnlyList<EpochMetrics> E
 /// the model card, the optimizer state and, at the end, <see cref="TestPredictions.FileName"/>);
 /// null saves nothing. InitialWeights: a checkpoint whose weights start the training
 /// (fine-tuning); null starts from random weights. Resume: continue from the epochs already in
-/// Checkpoint (weights, optimizer state and the shuffle order) instead of starting over.
+/// Checkpoint (weights, optimizer state and the shuffle order) instead of starting over. EarlierSeconds: the training
+/// time of the epochs a resume keeps, where the step curves' clock goes on from.
 /// </summary>
-public sealed record RunFiles(string? Checkpoint, string? InitialWeights = null, bool Resume = false);
+public sealed record RunFiles(string? Checkpoint, string? InitialWeights = null, bool Resume = false, double EarlierSeconds = 0);
 
 /// <summary>
 /// The loss became NaN or infinite at this epoch and batch; the run cannot go on. <paramref name="warnings"/>: the health
@@ -109,6 +110,7 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
     {
         var (config, batches, health) = (s.Config, s.Batches, s.Health);
         var clock = Stopwatch.StartNew();
+        var earlierSeconds = s.EarlierSeconds + s.Epochs.Sum(e => e.Seconds);
         using var order = s.Order(epoch, AugmentsIn(epoch));
         double lossSum = 0;
         long correct = 0, seen = 0;
@@ -154,6 +156,8 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
             batch += take;
             (lossSum, correct, seen) = (lossSum + stats.LossSum, correct + stats.Correct, seen + stats.Samples);
             var elapsed = clock.Elapsed.TotalSeconds;
+            observer.OnStep(new StepMetrics((long)(epoch - 1) * batches + batch, epoch, stats.LossSum / stats.Samples,
+                (double)stats.Correct / stats.Samples, learningRate, earlierSeconds + elapsed));
             observer.OnBatch(new BatchProgress(epoch, batch, batches, lossSum / seen, (double)correct / seen, seen / elapsed, elapsed));
         }
         var trainSeconds = clock.Elapsed.TotalSeconds;

@@ -45,6 +45,9 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Epochs a resumed run's checkpoint already holds (0 otherwise); training goes on after them.</summary>
     public int ResumedEpochs { get; private set; }
 
+    /// <summary>The training time of the epochs a resume keeps (0 otherwise).</summary>
+    public double EarlierSeconds { get; private set; }
+
     public int Batches => (TrainPositions.Length + Config.BatchSize - 1) / Config.BatchSize;
 
     public RunStarted Started { get; private set; } = null!;
@@ -123,6 +126,7 @@ public sealed class TrainingSession : IDisposable
         Network = Network.Create(Layers, Device, Config.ChannelsLast, Config.Precision);
         Optimizer = Optimizer.Create(Network, Config.Optimizer, Config.LearningRate, Config.Momentum, Config.WeightDecay);
         ResumedEpochs = ResumedEpochsOf(Config, files);
+        EarlierSeconds = ResumedEpochs > 0 ? files!.EarlierSeconds : 0;
         if (ResumedEpochs > 0)
         {
             Resume(files!.Checkpoint!);

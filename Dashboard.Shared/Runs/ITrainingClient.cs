@@ -18,6 +18,12 @@ public interface ITrainingClient
     Task BatchProgress(RunBatch batch);
 
     /// <summary>
+    /// The step points since the last message: one per native training call (a batch, or several for small networks),
+    /// with the call's loss and accuracy; sent just before each BatchProgress. A run's earlier points: GET /api/runs/{id}/steps.
+    /// </summary>
+    Task StepsAdded(RunSteps steps);
+
+    /// <summary>
     /// A measured batch (RunConfig.HealthEvery, every 50th batch and each epoch's last by default): the current epoch's
     /// per-layer health so far and the alerts this batch raised.
     /// </summary>

@@ -91,7 +91,7 @@ public sealed class RunningServer : IAsyncDisposable
         new(null, [], new() { ["Security:RequireOperator"] = "true", ["Security:OperatorToken"] = token });
 
     /// <summary>A server with more configuration, e.g. Security:AllowedHosts.</summary>
-    public static RunningServer With(Dictionary<string, string> settings) => new(null, [], settings);
+    public static RunningServer With(Dictionary<string, string> settings, params IRunListener[] listeners) => new(null, listeners, settings);
 
     public DashboardFactory Factory { get; }
     public string BaseUrl { get; }

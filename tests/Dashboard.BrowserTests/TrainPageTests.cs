@@ -55,7 +55,8 @@ public class TrainPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
             await Assertions.Expect(page.GetByTestId("test-accuracy")).ToContainTextAsync("on 10 images");
             await Assertions.Expect(page.GetByTestId("epoch-table").Locator("tbody tr")).ToHaveCountAsync(4);
             // The lines are drawn in the chart's shadow root (outside the theme's selectors, for speed).
-            await Assertions.Expect(page.GetByTestId("loss-chart").Locator("path.apexcharts-line")).ToHaveCountAsync(2);
+            // Raw and smoothed training loss per step, and the validation points.
+            await Assertions.Expect(page.GetByTestId("loss-chart").Locator("path.apexcharts-line")).ToHaveCountAsync(3);
             Assert.True(await page.GetByTestId("loss-chart").EvaluateAsync<bool>("e => e.shadowRoot?.querySelector('svg') != null"));
         }
     }

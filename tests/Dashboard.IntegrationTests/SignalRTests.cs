@@ -237,6 +237,55 @@ public sealed class SignalRTests : IDisposable
     }
 
     [Fact]
+    public async Task A_late_follower_gets_every_step_once_from_the_api_then_the_hub_and_the_steps_add_up_to_each_epoch()
+    {
+        using var data = new TempFolder();
+        SyntheticData.WriteMnistLike(data.Path, train: 640, test: 20);
+        using var gate = new EpochGate(1);
+        await using var factory = new DashboardFactory(data.Path, _runs.Path, gate);
+        factory.UseKestrel(0);
+        factory.StartServer();
+        var client = factory.CreateClient();
+        // 576 training images in 18 batches of 32 an epoch.
+        var run = await RunsApiTests.Create(client,
+            new { model = "mlp", optimizer = "sgd", learningRate = 0.05, batchSize = 32, epochs = 3, validationFraction = 0.1, device = "cpu" });
+        Assert.True(gate.WaitReached(TimeSpan.FromMinutes(1)));
+        using var follower = new Follower(factory.ClientOptions.BaseAddress.ToString().TrimEnd('/'), run.Id);
+        await follower.Followed;
+        var history = (await client.GetFromJsonAsync<StepHistory>($"/api/runs/{run.Id}/steps", RunsApiTests.Json))!;
+        gate.Release();
+        await follower.Finished();
+
+        var stored = (await client.GetFromJsonAsync<StepHistory>($"/api/runs/{run.Id}/steps", RunsApiTests.Json))!;
+        var steps = stored.Steps;
+        Assert.Equal(steps.Count, stored.Total);
+        Assert.Equal(3 * 18, steps[^1].Step);
+        Assert.True(steps.Zip(steps.Skip(1)).All(p => p.Second.Step > p.First.Step && p.Second.Seconds >= p.First.Seconds), "steps and seconds increase");
+        Assert.Equal(18, history.Steps[^1].Step);
+        // What the follower had: the history, then the live points; together, every stored step once.
+        var live = follower.Messages.Where(m => m.Type == "StepsAdded").SelectMany(m => m.Data.Deserialize<RunSteps>(RunsApiTests.Json)!.Steps).ToList();
+        Assert.Equal(steps, history.Steps.Concat(live).DistinctBy(s => s.Step).OrderBy(s => s.Step));
+
+        var finished = (await client.GetFromJsonAsync<RunRecord>($"/api/runs/{run.Id}", RunsApiTests.Json))!;
+        foreach (var epoch in finished.Epochs)
+        {
+            // Full batches: an epoch's training loss is its calls' losses weighted by their batches.
+            var calls = steps.Where(s => s.Epoch == epoch.Epoch).ToList();
+            Assert.Equal(epoch.Epoch * 18, calls[^1].Step);
+            var batches = calls.Select((s, i) => s.Step - (i == 0 ? (epoch.Epoch - 1) * 18 : calls[i - 1].Step)).ToList();
+            Assert.Equal(epoch.TrainLoss, calls.Zip(batches).Sum(c => c.First.Loss * c.Second) / 18, 1e-9);
+            Assert.Equal(epoch.TrainAccuracy, calls.Zip(batches).Sum(c => c.First.Accuracy * c.Second) / 18, 1e-9);
+        }
+
+        var few = (await client.GetFromJsonAsync<StepHistory>($"/api/runs/{run.Id}/steps?points=5", RunsApiTests.Json))!;
+        Assert.Equal(5, few.Steps.Count);
+        Assert.Equal((steps[0], steps[^1]), (few.Steps[0], few.Steps[^1]));
+        Assert.All(few.Steps, s => Assert.Contains(s, steps));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await client.GetAsync($"/api/runs/{run.Id}/steps?points=1")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/api/runs/999/steps")).StatusCode);
+    }
+
+    [Fact]
     public async Task Following_an_unknown_run_answers_false_and_sends_nothing()
     {
         await using var factory = new DashboardFactory(_data.Path, _runs.Path);

@@ -11,7 +11,7 @@ const connect = async i => {
     .withUrl(`${baseUrl}/hubs/training`, { transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true })
     .configureLogging(signalR.LogLevel.None)
     .build();
-  for (const m of ["RunHistory", "RunQueued", "RunStarted", "BatchProgress", "HealthSampled", "HealthAlert", "EpochCompleted", "RunCompleted", "RunFailed", "RunCancelled"]) c.on(m, () => {});
+  for (const m of ["RunHistory", "RunQueued", "RunStarted", "BatchProgress", "StepsAdded", "HealthSampled", "HealthAlert", "EpochCompleted", "RunCompleted", "RunFailed", "RunCancelled"]) c.on(m, () => {});
   await c.start();
   const followed = await c.invoke("FollowRun", runId);
   if (i % 2 === 0) await c.invoke("FollowAll");

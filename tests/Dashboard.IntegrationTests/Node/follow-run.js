@@ -14,7 +14,7 @@ const connection = new signalR.HubConnectionBuilder()
 const end = async () => { await connection.stop(); process.exit(0); };
 connection.on("RunHistory", run => print("RunHistory", run));
 connection.on("EpochCompleted", message => print("EpochCompleted", message));
-for (const type of ["HealthSampled", "HealthAlert"]) connection.on(type, message => print(type, message));
+for (const type of ["StepsAdded", "HealthSampled", "HealthAlert"]) connection.on(type, message => print(type, message));
 for (const type of ["RunQueued", "RunStarted"]) connection.on(type, run => print(type, run));
 for (const type of ["RunCompleted", "RunFailed", "RunCancelled"]) {
   connection.on(type, run => { print(type, run); if (run.id === runId) end(); });

@@ -40,16 +40,16 @@ public sealed class DashboardFactory(string dataFolder, string runsFolder, param
 
 /// <summary>
 /// Holds a run's training thread at the end of a chosen epoch until released, so a test can
-/// act "mid-run" without sleeping. Disposing releases it.
+/// act "mid-run" without sleeping. <paramref name="runId"/>: only that run's (any run's when null). Disposing releases it.
 /// </summary>
-public sealed class EpochGate(int epoch) : IRunListener, IDisposable
+public sealed class EpochGate(int epoch, int? runId = null) : IRunListener, IDisposable
 {
     private readonly ManualResetEventSlim _reached = new();
     private readonly ManualResetEventSlim _released = new();
 
     public void OnEpoch(Dashboard.Shared.Runs.RunRecord run, Dashboard.Shared.Runs.EpochMetrics metrics)
     {
-        if (metrics.Epoch == epoch)
+        if (metrics.Epoch == epoch && (runId is null || run.Id == runId))
         {
             _reached.Set();
             _released.Wait(TimeSpan.FromMinutes(2));
