@@ -211,10 +211,15 @@ export async function follow(id, runId) {
   runData(runId);
   const { connection: c, started } = hub();
   await started;
-  if (known) { redraw(runId, true); return; }
-  await c.invoke("FollowRun", runId);
-  await load(runId);
+  if (!known) {
+    await c.invoke("FollowRun", runId);
+    await load(runId);
+  }
+  redraw(runId, true);
+  // From here on every point of the run reaches this chart.
+  chart.element.dataset.following = String(runId);
 }
+
 
 // The x axis ("steps", "epochs" or "time"), a log y axis and the smoothing weight in [0, 1).
 export function view(id, view) {
@@ -239,8 +244,6 @@ export function dispose(id) {
   clearTimeout(chart.timer);
   chart.apex.destroy();
   charts.delete(id);
-  if (![...charts.values()].some(c => c.runId === chart.runId)) {
-    runs.delete(chart.runId);
-    connection?.connection.invoke("UnfollowRun", chart.runId).catch(() => {});
-  }
+  // The run stays followed and its points held: its page re-creates its charts as the run's state changes, and an
+  // unfollow racing the new chart's follow would leave the page without live points.
 }

@@ -91,7 +91,8 @@ public static class DashboardHostExtensions
         // The Draw page sends its 280x280 canvas (78 KB) over the circuit; the default limit is 32 KB.
         services.AddRazorComponents().AddInteractiveServerComponents()
             .AddHubOptions(o => o.MaximumReceiveMessageSize = 128 * 1024);
-        services.AddMudServices();
+        // Bottom right: a run's end is announced on every page, and at the top it covered the bar's and pages' buttons.
+        services.AddMudServices(config => config.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
         return builder;
     }
 

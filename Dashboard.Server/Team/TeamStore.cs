@@ -198,10 +198,13 @@ public sealed class TeamStore : IDisposable
             }
             (id, attempt, checkpointEpochs, layers) = (row.GetInt32(0), row.GetInt32(1), row.GetInt32(2), Read<List<LayerSpec>>(row, 3)!);
         }
-        using var drop = new NpgsqlCommand("DELETE FROM epochs WHERE run_id = $1 AND epoch > $2; DELETE FROM steps WHERE run_id = $1 AND epoch > $2", connection, transaction);
-        drop.Parameters.AddWithValue(id);
-        drop.Parameters.AddWithValue(checkpointEpochs);
-        drop.ExecuteNonQuery();
+        foreach (var table in new[] { "epochs", "steps" })
+        {
+            using var drop = new NpgsqlCommand($"DELETE FROM {table} WHERE run_id = $1 AND epoch > $2", connection, transaction);
+            drop.Parameters.AddWithValue(id);
+            drop.Parameters.AddWithValue(checkpointEpochs);
+            drop.ExecuteNonQuery();
+        }
         transaction.Commit();
         var run = Get(id)!;
         return new RunClaim(run, new RunPlan(run.Config, layers), attempt, checkpointEpochs);

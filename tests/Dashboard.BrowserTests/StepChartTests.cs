@@ -29,12 +29,13 @@ public class StepChartTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         var created = await api.PostAsJsonAsync("/api/runs", new { model = "logreg", epochs = 5, batchSize = 1, optimizer = "sgd", learningRate = 0.01, healthEvery = 1 });
         var run = (await created.Content.ReadFromJsonAsync<RunRecord>(Json))!;
         var early = await server.Open(browser.Browser, $"/runs/{run.Id}");
+        var chart = early.GetByTestId("loss-chart");
+        await Assertions.Expect(early.GetByTestId("loss-chart")).ToHaveAttributeAsync("data-following", run.Id.ToString());
         blocker.Release();
         Assert.True(middle.WaitReached(TimeSpan.FromMinutes(1)));
 
         var stored = (await api.GetFromJsonAsync<StepHistory>($"/api/runs/{run.Id}/steps?points=100000", Json))!;
         Assert.Equal(3 * 32, stored.Total);
-        var chart = early.GetByTestId("loss-chart");
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-steps", "96");
         var smoothed = await SmoothedPath(chart);
         await early.GetByTestId("smoothing").Locator("input").FillAsync("0");
