@@ -11,7 +11,4 @@ public interface IRunControl : IRunService
 {
     /// <summary>The checkpoint file of a run that has one, on this host (null when none). Test predictions lie beside it.</summary>
     string? CheckpointFile(int id);
-
-    /// <summary>A run's step points in order (empty when it has none yet).</summary>
-    IReadOnlyList<StepMetrics> Steps(int id);
 }

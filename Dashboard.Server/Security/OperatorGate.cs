@@ -83,6 +83,8 @@ public sealed class GuardedRunService(IRunControl runs, IOperatorGate gate) : IR
     public IReadOnlyList<RunRecord> List() => runs.List();
 
     public IReadOnlyList<RunRecord> Active() => runs.Active();
+
+    public IReadOnlyList<StepMetrics> Steps(int id) => runs.Steps(id);
 }
 
 /// <summary>The sample service as the pages see it: saving and deleting pass the operator gate first.</summary>

@@ -55,6 +55,9 @@ public interface IRunService
     /// <summary>The queued and running runs, with queue positions (cheap: nothing is read from disk).</summary>
     IReadOnlyList<RunRecord> Active();
 
+    /// <summary>A run's step points in order (empty when it has none yet or does not exist).</summary>
+    IReadOnlyList<StepMetrics> Steps(int id);
+
     /// <summary>A run was queued, started, gained an epoch, or finished. Raised off the UI thread.</summary>
     event Action<RunRecord>? RunChanged;
 

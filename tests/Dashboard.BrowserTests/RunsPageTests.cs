@@ -56,4 +56,25 @@ public class RunsPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
         await Assertions.Expect(runs.GetByTestId("overlay-weights")).ToHaveAttributeAsync("data-series", "1");
         await Assertions.Expect(runs.GetByTestId("overlay-gradients")).ToHaveAttributeAsync("data-series", "1");
     }
+    [Fact]
+    public async Task Ticked_runs_are_compared_per_step_one_line_each_named_with_its_final_and_best_value_and_downloadable()
+    {
+        await using var server = new RunningServer();
+        var first = await server.Train(new { model = "logreg", epochs = 2, batchSize = 4, optimizer = "sgd", learningRate = 0.05, healthEvery = 1 });
+        var second = await server.Train(new { model = "logreg", epochs = 2, batchSize = 4, optimizer = "sgd", learningRate = 0.01, healthEvery = 1 });
+        var page = await server.Open(browser.Browser, "/runs");
+        var chart = page.GetByTestId("compare-chart");
+        for (var ticked = 1; ticked <= 2; ticked++)
+        {
+            await page.GetByTestId("select-run").Nth(ticked - 1).CheckAsync();
+            await Assertions.Expect(chart).ToHaveAttributeAsync("data-series", ticked.ToString());
+        }
+        // The training loss per step, one line per run; the legend (in the chart's shadow root) names each run's final and best.
+        foreach (var run in new[] { first, second })
+        {
+            await Assertions.Expect(chart.Locator(".apexcharts-legend-text", new() { HasTextString = $"#{run.Id} final" })).ToContainTextAsync("best");
+        }
+        await Assertions.Expect(chart.Locator("path.apexcharts-line")).ToHaveCountAsync(2);
+        await Assertions.Expect(chart.Locator(".apexcharts-menu-icon")).ToHaveCountAsync(1);
+    }
 }
