@@ -12,7 +12,7 @@ let nextId = 1;
 let connection = null;
 
 // Points of a series drawn at most (the data held stays whole); ApexCharts draws every point it is given as SVG.
-const drawnPoints = 1000;
+const drawnPoints = 500;
 
 function hub() {
   if (!connection) {
@@ -23,7 +23,9 @@ function hub() {
     c.on("RunStarted", run => setRun(run));
     c.on("EpochCompleted", message => appendEpoch(message.runId, message.metrics));
     c.on("StepsAdded", message => addSteps(message.runId, message.steps));
-    ["BatchProgress", "HealthSampled", "HealthAlert", "RunCompleted", "RunFailed", "RunCancelled"].forEach(m => c.on(m, () => {}));
+    // A run's end draws its last points at once.
+    ["RunCompleted", "RunFailed", "RunCancelled"].forEach(m => c.on(m, run => setRun(run)));
+    ["BatchProgress", "HealthSampled", "HealthAlert"].forEach(m => c.on(m, () => {}));
     // After a reconnect the history is fetched again; points already held are skipped.
     c.onreconnected(() => runs.forEach((_, id) => load(id)));
     connection = { connection: c, started: c.start() };
@@ -42,7 +44,7 @@ function setRun(run, resumed = false) {
   data.batches = run.started?.batchesPerEpoch ?? data.batches;
   data.epochs = run.epochs ?? data.epochs;
   if (resumed) data.steps = data.steps.filter(s => s.epoch <= data.epochs.length);
-  redraw(run.id);
+  redraw(run.id, true);
 }
 
 function appendEpoch(runId, metrics) {
@@ -50,7 +52,7 @@ function appendEpoch(runId, metrics) {
   if (!data) return;
   const last = data.epochs.length ? data.epochs[data.epochs.length - 1].epoch : 0;
   if (metrics.epoch <= last) return;
-  // Epoch end (server clock) to message here and to point in the chart, for the README's latency figures.
+  // Epoch end (server clock) to message here and to point in the chart, for the latency figures in docs/performance.md.
   const completedAt = Date.parse(metrics.completedAt);
   (window.dashboardChartDelivery ??= []).push(Date.now() - completedAt);
   data.epochs.push(metrics);
@@ -136,6 +138,7 @@ function draw(chart) {
   chart.timer = null;
   const data = runs.get(chart.runId);
   if (!data) return;
+  const began = performance.now();
   const { x: mode, log, smoothing } = chart.view;
   const scale = chart.percent ? 100 : 1;
   const at = xOf(mode, data);
@@ -156,14 +159,17 @@ function draw(chart) {
   chart.element.dataset.points = String(data.epochs.length);
   chart.element.dataset.steps = String(data.steps.length);
   chart.element.dataset.smoothing = String(smoothing);
+  chart.cost = performance.now() - began;
 }
 
-// Draws at most four times a second; an epoch's point is drawn at once (the latency figures time it).
+// Live points are drawn every 2 s, or less often (every 10 s at most) when drawing takes more than 1 % of the time:
+// a draw of 500 points a line costs about 35 ms here, and ten pages on one core drawing four times a second kept its
+// main thread busy. A chart's first points, a run's state and its epochs are drawn at once.
 function redraw(runId, now = false) {
   charts.forEach(chart => {
     if (chart.runId !== runId) return;
-    if (now) { clearTimeout(chart.timer); draw(chart); }
-    else chart.timer ??= setTimeout(() => draw(chart), 250);
+    if (now || chart.element.dataset.steps === "0") { clearTimeout(chart.timer); draw(chart); }
+    else chart.timer ??= setTimeout(() => draw(chart), Math.min(10000, Math.max(2000, 100 * chart.cost)));
   });
 }
 
@@ -177,7 +183,7 @@ function axes(chart) {
 // options: { title, yTitle, metric ("loss" | "accuracy"), validationKey, percent, view: { x, log, smoothing } }
 export function create(element, options) {
   const chart = {
-    element, runId: null, timer: null, metric: options.metric, validationKey: options.validationKey,
+    element, runId: null, timer: null, cost: 0, metric: options.metric, validationKey: options.validationKey,
     percent: options.percent, yTitle: options.yTitle, view: options.view,
   };
   chart.apex = new ApexCharts(chartHost(element), {

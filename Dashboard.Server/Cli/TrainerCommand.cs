@@ -20,7 +20,7 @@ public static class TrainerCommand
         var team = builder.Configuration.GetSection(TeamOptions.Section).Get<TeamOptions>() ?? new TeamOptions();
         if (string.IsNullOrWhiteSpace(team.Postgres))
         {
-            error.WriteLine("error: trainer: the team database is not configured; set Team__Postgres to its connection string (see the README, team mode).");
+            error.WriteLine("error: trainer: the team database is not configured; set Team__Postgres to its connection string (see docs/team.md).");
             return 2;
         }
         if (team.RenewSeconds <= 0 || team.LeaseSeconds < 2 * team.RenewSeconds || team.PollSeconds <= 0 || team.MaxLosses < 1)
@@ -57,7 +57,7 @@ public static class TrainerCommand
         catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.InsufficientPrivilege)
         {
             error.WriteLine($"error: trainer: this login may not do what a trainer does ({e.MessageText}); start a web front-end first, " +
-                "which creates the tables and grants them to Team__TrainerRole (README, team mode).");
+                "which creates the tables and grants them to Team__TrainerRole (docs/team.md).");
             return 1;
         }
     }

@@ -48,14 +48,14 @@ public sealed class TeamStore : IDisposable
     private readonly NpgsqlDataSource _source;
 
     /// <param name="trainerRole">A web front-end's: the PostgreSQL login role of trainer hosts, granted exactly what a
-    /// trainer does (README "Team mode", Team__TrainerRole) when it exists; null for a trainer.</param>
+    /// trainer does (docs/team.md, Team__TrainerRole) when it exists; null for a trainer.</param>
     public TeamStore(string connectionString, string? trainerRole = null)
     {
         _source = NpgsqlDataSource.Create(connectionString);
         using var connection = _source.OpenConnection();
         using var transaction = connection.BeginTransaction();
         // Hosts starting together create the schema once; a host whose login may not create tables (a trainer's
-        // role, README "Team mode") finds it made.
+        // role, docs/team.md) finds it made.
         Execute(connection, transaction, "SELECT pg_advisory_xact_lock(7301)");
         // The newest table: a schema without it is made (or completed: every statement is IF NOT EXISTS).
         using var made = new NpgsqlCommand("SELECT to_regclass('steps') IS NOT NULL", connection, transaction);

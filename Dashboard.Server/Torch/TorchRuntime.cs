@@ -86,7 +86,7 @@ public static partial class TorchRuntime
         var count = CudaDeviceCount;
         if (count == 0)
         {
-            throw new ArgumentException($"Device '{request}' was requested, but this host's libtorch ({Version}) sees no CUDA device. Use auto or cpu, or build the shim against a CUDA libtorch (see README).");
+            throw new ArgumentException($"Device '{request}' was requested, but this host's libtorch ({Version}) sees no CUDA device. Use auto or cpu, or build the shim against a CUDA libtorch (see docs/gpu.md).");
         }
         if (index >= count)
         {

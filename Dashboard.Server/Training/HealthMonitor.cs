@@ -6,13 +6,18 @@ namespace Dashboard.Server.Training;
 
 /// <summary>
 /// A run's training health: summarises each epoch's measured batches per layer and raises the alerts. Fed on the
-/// training thread, one measured batch at a time.
+/// training thread, one measured batch at a time. <paramref name="constantRate"/>: the run's learning rate is constant
+/// (the update-ratio rule is only applied then: a schedule changes the step size on purpose, a one-cycle peak is meant
+/// to be high and a cosine or one-cycle tail low).
 /// </summary>
-public sealed class HealthMonitor(IReadOnlyList<LayerSpec> layers)
+public sealed class HealthMonitor(IReadOnlyList<LayerSpec> layers, bool constantRate = true)
 {
     public const double ExplodingFactor = 10;
     public const double VanishingRatio = 1e-3;
-    public const double DeadFraction = 0.5;
+
+    // Healthy networks leave many ReLUs unfired: the tutorial's cnn-bn at Adam 1e-3 leaves 50-60 % of its hidden layer's
+    // units so (PyTorch too) and reaches 99 %. The alert is for a layer that is nearly all dead.
+    public const double DeadFraction = 0.9;
     public const double UpdateRatioLow = 1e-4;
     public const double UpdateRatioHigh = 1e-2;
 
@@ -23,6 +28,10 @@ public sealed class HealthMonitor(IReadOnlyList<LayerSpec> layers)
     private readonly List<double> _gradientNorms = [];
     private readonly List<IReadOnlyList<LayerSample>> _samples = [];
     private readonly List<HealthAlert> _alerts = [];
+
+    // Per layer: the side of the update-ratio band the previous epoch's mean was on (-1 under, +1 over); the alert
+    // needs two epochs in a row on the same side.
+    private readonly Dictionary<int, int> _outOfBand = [];
     private int _epoch;
 
     /// <summary>The epoch's health so far; null before its first measured batch.</summary>
@@ -78,14 +87,19 @@ public sealed class HealthMonitor(IReadOnlyList<LayerSpec> layers)
                 if (layer.DeadFraction is > DeadFraction and var dead)
                 {
                     Raise(HealthAlertKind.DeadUnits, layer.Layer, dead,
-                        $"Dead units: {dead:P0} of {Name(layer.Layer)}'s units fired on none of this epoch's measured batches (over half). Try a smaller learning rate or LeakyReLU-style remedies.");
+                        $"Dead units: {dead:P0} of {Name(layer.Layer)}'s units fired on none of this epoch's measured batches (over {DeadFraction:P0}): the layer passes almost nothing on. Try a smaller learning rate, LeakyReLU or BatchNorm before it.");
                 }
                 // The rule of thumb is about weight matrices and kernels: BatchNorm's scales and shifts sit near 1 and 0.
-                if (layer.Kind is LayerKind.Linear or LayerKind.Conv2d or LayerKind.Residual && layer.UpdateRatio is { } update and (< UpdateRatioLow or > UpdateRatioHigh))
+                if (constantRate && layer.Kind is LayerKind.Linear or LayerKind.Conv2d or LayerKind.Residual && layer.UpdateRatio is { } update)
                 {
-                    Raise(HealthAlertKind.UpdateRatio, layer.Layer, update,
-                        $"Update ratio: {Name(layer.Layer)}'s steps change its weights by {update:G2} of their norm (outside {UpdateRatioLow:G}..{UpdateRatioHigh:G}; about 1e-3 is healthy). " +
-                        (update > UpdateRatioHigh ? "The learning rate may be too high." : "The learning rate may be too low."));
+                    var side = update < UpdateRatioLow ? -1 : update > UpdateRatioHigh ? 1 : 0;
+                    if (side != 0 && _outOfBand.GetValueOrDefault(layer.Layer) == side)
+                    {
+                        Raise(HealthAlertKind.UpdateRatio, layer.Layer, update,
+                            $"Update ratio: {Name(layer.Layer)}'s steps change its weights by {update:G2} of their norm, outside {UpdateRatioLow:G}..{UpdateRatioHigh:G} for two epochs in a row (about 1e-3 is healthy). " +
+                            (side > 0 ? "The learning rate may be too high." : "The learning rate may be too low."));
+                    }
+                    _outOfBand[layer.Layer] = side;
                 }
             }
         }

@@ -144,7 +144,7 @@ public sealed class TrainingSession : IDisposable
             TrainPositions.Length, ValidationPositions.Length, Test.Count, Batches);
         Card = new ModelCard(Config.Dataset, Config.Layers is null ? Config.Model : "custom", Layers, Info.Shape, Info.Classes,
             Config.NormalizeMean, Config.NormalizeStd, null, DateTimeOffset.UtcNow, Pictures: Info.Pictures, DatasetHash: Info.Hash);
-        Health = Config.HealthEvery > 0 ? new HealthMonitor(Layers) : null;
+        Health = Config.HealthEvery > 0 ? new HealthMonitor(Layers, Config.Schedule == LearningRateSchedule.Constant) : null;
     }
 
     private void Resume(string checkpoint)

@@ -62,19 +62,33 @@ public class HealthMonitorTests
     }
 
     [Fact]
-    public void Dead_units_and_update_ratios_are_judged_at_the_epochs_last_batch_on_the_epochs_summary()
+    public void Nearly_all_dead_units_and_update_ratios_out_of_band_two_epochs_running_are_judged_at_the_epochs_last_batch()
     {
         var monitor = new HealthMonitor(Layers);
-        Assert.Empty(monitor.Add(1, 50, 100, 0.5, Sample(dead: 0.9, convUpdate: 0.05, normUpdate: 0.05), last: false).NewAlerts);
+        Assert.Empty(monitor.Add(1, 50, 100, 0.5, Sample(dead: 0.99, convUpdate: 0.05, normUpdate: 0.05), last: false).NewAlerts);
 
-        var alerts = monitor.Add(1, 100, 100, 0.5, Sample(dead: 0.6, convUpdate: 0.01, normUpdate: 0.05), last: true).NewAlerts;
+        // The conv layer's mean update ratio over the epoch's two batches is 0.03: out of band once is not yet an alert.
+        var first = monitor.Add(1, 100, 100, 0.5, Sample(dead: 0.95, convUpdate: 0.01, normUpdate: 0.05), last: true).NewAlerts;
+        Assert.Equal([(HealthAlertKind.DeadUnits, (int?)2)], first.Select(a => (a.Kind, a.Layer)));
+        Assert.Equal(0.95, first[0].Value);
 
-        // The conv layer's mean update ratio over the two batches is 0.03; BatchNorm's scales and shifts are not judged.
-        Assert.Equal([(HealthAlertKind.UpdateRatio, (int?)0), (HealthAlertKind.DeadUnits, (int?)2)], alerts.Select(a => (a.Kind, a.Layer)));
-        Assert.Equal(0.03, alerts[0].Value!.Value, 12);
-        Assert.Equal(0.6, alerts[1].Value);
-        Assert.Empty(new HealthMonitor(Layers).Add(1, 100, 100, 0.5, Sample(dead: 0.5, convUpdate: 1e-4), last: true).NewAlerts);
-        Assert.Single(new HealthMonitor(Layers).Add(1, 100, 100, 0.5, Sample(convUpdate: 0.9e-4), last: true).NewAlerts);
+        // Epoch 2 over the band too: the alert; BatchNorm's scales and shifts are not judged.
+        var second = monitor.Add(2, 100, 100, 0.5, Sample(dead: 0.6, convUpdate: 0.02, normUpdate: 0.05), last: true).NewAlerts;
+        var update = Assert.Single(second);
+        Assert.Equal((HealthAlertKind.UpdateRatio, (int?)0, 0.02), (update.Kind, update.Layer, update.Value));
+        Assert.Contains("too high", update.Message);
+
+        // Half dead is not "nearly all"; one low epoch, then one high, is no alert; nor are two low ones under a schedule.
+        Assert.Empty(new HealthMonitor(Layers).Add(1, 100, 100, 0.5, Sample(dead: 0.6), last: true).NewAlerts);
+        var flipping = new HealthMonitor(Layers);
+        flipping.Add(1, 100, 100, 0.5, Sample(convUpdate: 0.9e-4), last: true);
+        Assert.Empty(flipping.Add(2, 100, 100, 0.5, Sample(convUpdate: 0.05), last: true).NewAlerts);
+        var scheduled = new HealthMonitor(Layers, constantRate: false);
+        scheduled.Add(1, 100, 100, 0.5, Sample(convUpdate: 0.9e-4), last: true);
+        Assert.Empty(scheduled.Add(2, 100, 100, 0.5, Sample(convUpdate: 0.9e-4), last: true).NewAlerts);
+        var low = new HealthMonitor(Layers);
+        low.Add(1, 100, 100, 0.5, Sample(convUpdate: 0.9e-4), last: true);
+        Assert.Contains("too low", Assert.Single(low.Add(2, 100, 100, 0.5, Sample(convUpdate: 0.9e-4), last: true).NewAlerts).Message);
     }
 
     [Fact]
