@@ -146,14 +146,22 @@ public sealed class RunComponentsTests : ComponentTestBase
     }
 
     [Fact]
-    public void Line_chart_follows_the_run_it_is_given()
+    public void Step_charts_follow_the_run_they_are_given_and_the_smoothing_slider_redraws_both()
     {
-        var module = JSInterop.SetupModule("./_content/Dashboard.Client/charts.js");
+        var module = JSInterop.SetupModule("./_content/Dashboard.Client/steps.js");
         module.Setup<int>("create", _ => true).SetResult(7);
         var follow = module.SetupVoid("follow", _ => true);
-        Render<RunCharts>(p => p.Add(c => c.RunId, 12));
+        var view = module.SetupVoid("view", _ => true);
+        var cut = Render<RunCharts>(p => p.Add(c => c.RunId, 12));
         var calls = follow.VerifyInvoke("follow", calledTimes: 2);
         Assert.All(calls, call => Assert.Equal(12, call.Arguments[1]));
+
+        var slider = cut.FindComponent<MudBlazor.MudSlider<double>>();
+        cut.InvokeAsync(() => slider.Instance.ValueChanged.InvokeAsync(0.0));
+
+        // Loss and accuracy redraw with the new weight; the axis stays on steps.
+        var views = view.VerifyInvoke("view", calledTimes: 2);
+        Assert.All(views, v => Assert.Equal("{ x = steps, log = False, smoothing = 0 }", v.Arguments[1]!.ToString()));
     }
 
     [Fact]
