@@ -214,26 +214,21 @@ internal sealed class ClaimWriter(TeamStore store, RunClaim claim, string folder
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
 
     // Progress goes to the front-ends at most four times a second, as in the single process.
-    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
-    private readonly System.Diagnostics.Stopwatch _sinceProgress = System.Diagnostics.Stopwatch.StartNew();
+    private readonly ProgressPacer _pacer = new();
 
     public void OnStarted(RunStarted started) => Persist(() => store.SaveStarted(claim, started));
 
-    private readonly List<StepMetrics> _steps = [];
-
-    public void OnStep(StepMetrics step) => _steps.Add(step);
+    public void OnStep(StepMetrics step) => _pacer.Add(step);
 
     /// <summary>Stores the step points so far and tells the front-ends, with the progress, about four times a second.</summary>
     public void OnBatch(BatchProgress progress)
     {
         lease.Progress = progress;
-        if (_sinceProgress.Elapsed < ProgressInterval && progress.Batch != progress.Batches)
+        if (_pacer.Due(progress) is not { } due)
         {
             return;
         }
-        _sinceProgress.Restart();
-        var steps = new RunSteps(claim.Run.Id, [.. _steps]);
-        _steps.Clear();
+        var steps = new RunSteps(claim.Run.Id, due);
         Persist(() => store.SaveSteps(claim, steps.Steps), changed: false);
         signals?.StepsAdded(steps);
         signals?.BatchProgressed(new RunBatch(claim.Run.Id, progress));
