@@ -8,7 +8,7 @@ public sealed class RunLog(ILogger<RunLog> logger) : IRunListener
 {
     public void OnQueued(RunRecord run) =>
         logger.LogInformation("Run {RunId} queued: {Dataset} {Model}, {Epochs} epochs, position {QueuePosition}",
-            run.Id, run.Config.Dataset, run.Config.Layers is null ? run.Config.Model : "custom", run.Config.Epochs, run.QueuePosition);
+            run.Id, run.Config.Dataset, run.Config.NetworkName, run.Config.Epochs, run.QueuePosition);
 
     public void OnStarted(RunRecord run) =>
         logger.LogInformation("Run {RunId} started on {Device} with {Threads} threads, {Parameters} parameters",

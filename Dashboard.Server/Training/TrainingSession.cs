@@ -142,7 +142,7 @@ public sealed class TrainingSession : IDisposable
         TestIndex = DeviceIndex.Create([.. Enumerable.Range(0, Test.Count).Select(i => (long)i)], Device);
         Started = new RunStarted(Device, TorchRuntime.Threads, TorchRuntime.Version, Network.ParameterCount,
             TrainPositions.Length, ValidationPositions.Length, Test.Count, Batches);
-        Card = new ModelCard(Config.Dataset, Config.Layers is null ? Config.Model : "custom", Layers, Info.Shape, Info.Classes,
+        Card = new ModelCard(Config.Dataset, Config.NetworkName, Layers, Info.Shape, Info.Classes,
             Config.NormalizeMean, Config.NormalizeStd, null, DateTimeOffset.UtcNow, Pictures: Info.Pictures, DatasetHash: Info.Hash);
         Health = Config.HealthEvery > 0 ? new HealthMonitor(Layers, Config.Schedule == LearningRateSchedule.Constant) : null;
     }

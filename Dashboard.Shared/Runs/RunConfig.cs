@@ -62,6 +62,10 @@ public sealed record RunConfig
     /// <summary>A custom network; null means the preset's layers.</summary>
     public IReadOnlyList<LayerSpec>? Layers { get; init; }
 
+    /// <summary>How pages, logs and model cards name the network: the preset, or "custom" for one given layer by layer.</summary>
+    [JsonIgnore]
+    public string NetworkName => Layers is null ? Model : "custom";
+
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
 
     /// <summary>The learning rate (with a schedule, its peak).</summary>
