@@ -3,20 +3,10 @@ using Dashboard.Server.Hosting;
 
 switch (args)
 {
-    case ["train", ..]:
-        return TrainCommand.Run(args[1..]);
-    case ["bench", ..]:
-        return BenchCommand.Run(args[1..]);
-    case ["follow", ..]:
-        return FollowCommand.Run(args[1..]);
     case ["trainer", ..]:
         return TrainerCommand.Run(args[1..]);
-    case ["lr-find", ..]:
-        return LrFindCommand.Run(args[1..]);
-    case ["import", ..]:
-        return ImportCommand.Run(args[1..]);
-    case ["pictures", ..]:
-        return PicturesCommand.Run(args[1..]);
+    case [var verb, ..] when Verbs.Commands.TryGetValue(verb, out var command):
+        return Verbs.Invoke(args[1..], null, null, command);
 }
 
 var builder = WebApplication.CreateBuilder(args);

@@ -57,10 +57,12 @@ public static class BenchCommand
     private sealed record Plan(string[] Presets, Precision[] Precisions, int Images, int BatchSize, int Rounds, bool ChannelsLast,
         string Device, DatasetCatalog Catalog, string? Python, bool Guard);
 
-    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
+    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null) =>
+        Verbs.Invoke(args, output, error, (output, error) => Command(output, error));
+
+    /// <summary>The verb's options and action (Run parses and invokes it; the docs' test parses every documented command).</summary>
+    public static RootCommand Command(TextWriter output, TextWriter error)
     {
-        output ??= Console.Out;
-        error ??= Console.Error;
         var presets = new Option<string[]>("--presets") { Description = "Presets to measure (default: all).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [.. NetworkPresets.Names] };
         var precisions = new Option<Precision[]>("--precision") { Description = "Training precisions to measure, e.g. --precision fp32 bf16 (default fp32; with --guard fp32 and bf16 where the device has it). The PyTorch reference is fp32 always.", AllowMultipleArgumentsPerToken = true };
         var images = new Option<int>("--images") { Description = $"Training images per timed epoch (one untimed warm-up epoch precedes it); default 8192, with --guard {GuardImages}.", DefaultValueFactory = _ => 8192 };
@@ -128,7 +130,7 @@ public static class BenchCommand
                 parse.GetValue(device)!, catalog, PythonReference(parse.GetValue(python)!, error), isGuard);
             return Measure(plan, output, error);
         });
-        return command.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return command;
     }
 
     /// <summary>The engine's side of one round, run in a process of its own: two epochs (the first a warm-up) and a test pass.</summary>

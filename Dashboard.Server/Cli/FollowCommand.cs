@@ -17,10 +17,12 @@ namespace Dashboard.Server.Cli;
 /// </summary>
 public static class FollowCommand
 {
-    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
+    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null) =>
+        Verbs.Invoke(args, output, error, (output, error) => Command(output, error));
+
+    /// <summary>The verb's options and action (Run parses and invokes it; the docs' test parses every documented command).</summary>
+    public static RootCommand Command(TextWriter output, TextWriter error)
     {
-        output ??= Console.Out;
-        error ??= Console.Error;
         var server = new Option<string>("--server") { Description = "The dashboard's address, e.g. http://127.0.0.1:5000.", Required = true };
         var run = new Option<int?>("--run") { Description = "The run to follow (default: the newest active run, else the next one queued)." };
         var command = new RootCommand("Follow a dashboard's run live in a terminal: its history, a progress bar per epoch and a line per epoch, until it ends.")
@@ -51,7 +53,7 @@ public static class FollowCommand
                 return 1;
             }
         });
-        return command.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return command;
     }
 
     private static async Task<int> Follow(Uri server, int? runId, TextWriter output, TextWriter error, bool interactive, CancellationToken cancellation)

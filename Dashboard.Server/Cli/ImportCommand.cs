@@ -15,10 +15,12 @@ namespace Dashboard.Server.Cli;
 /// </summary>
 public static class ImportCommand
 {
-    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null, bool? interactive = null)
+    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null, bool? interactive = null) =>
+        Verbs.Invoke(args, output, error, (output, error) => Command(output, error, interactive));
+
+    /// <summary>The verb's options and action (Run parses and invokes it; the docs' test parses every documented command).</summary>
+    public static RootCommand Command(TextWriter output, TextWriter error, bool? interactive = null)
     {
-        output ??= Console.Out;
-        error ??= Console.Error;
         var defaults = new ImportOptions();
         var path = new Argument<string>("PATH") { Description = "A zip archive, a folder, or a .csv file (label,pixel0,...,pixelN)." };
         var name = new Option<string>("--name") { Description = "The dataset's name: letters, digits, '-' and '_'.", Required = true };
@@ -45,7 +47,7 @@ public static class ImportCommand
             };
             return Task.FromResult(Import(parse.GetValue(path)!, options, parse.GetValue(data)!, output, error, interactive ?? !Console.IsOutputRedirected, cancellation));
         });
-        return command.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return command;
     }
 
     private static int Import(string path, ImportOptions options, string dataFolder, TextWriter output, TextWriter error, bool interactive, CancellationToken cancellation)

@@ -14,10 +14,12 @@ namespace Dashboard.Server.Cli;
 /// </summary>
 public static class LrFindCommand
 {
-    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
+    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null) =>
+        Verbs.Invoke(args, output, error, (output, error) => Command(output, error));
+
+    /// <summary>The verb's options and action (Run parses and invokes it; the docs' test parses every documented command).</summary>
+    public static RootCommand Command(TextWriter output, TextWriter error)
     {
-        output ??= Console.Out;
-        error ??= Console.Error;
         var defaults = new LrFindRequest();
         var options = new RunConfigOptions();
         var start = new Option<double>("--start") { Description = "The first batch's learning rate.", DefaultValueFactory = _ => defaults.Start };
@@ -49,7 +51,7 @@ public static class LrFindCommand
             };
             return Task.FromResult(Find(request, parse.GetValue(data)!, parse.GetValue(init), parse.GetValue(curve), output, error, cancellation));
         });
-        return command.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return command;
     }
 
     private static int Find(LrFindRequest request, string dataFolder, string? init, string? curveFile, TextWriter output, TextWriter error,

@@ -9,10 +9,12 @@ namespace Dashboard.Server.Cli;
 /// </summary>
 public static class PicturesCommand
 {
-    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
+    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null) =>
+        Verbs.Invoke(args, output, error, (output, error) => Command(output, error));
+
+    /// <summary>The verb's options and action (Run parses and invokes it; the docs' test parses every documented command).</summary>
+    public static RootCommand Command(TextWriter output, TextWriter error)
     {
-        output ??= Console.Out;
-        error ??= Console.Error;
         var path = new Argument<string>("PATH") { Description = "Where to write: a .zip file, or a folder." };
         var perClass = new Option<int>("--per-class") { Description = "Pictures per class.", DefaultValueFactory = _ => 300 };
         var classes = new Option<int>("--classes") { Description = $"Classes (1 to {SyntheticPictures.Shapes.Length}).", DefaultValueFactory = _ => SyntheticPictures.Shapes.Length };
@@ -45,6 +47,6 @@ public static class PicturesCommand
             output.WriteLine($"pictures: {count * kinds:N0} pictures of {kinds} classes ({string.Join(", ", SyntheticPictures.Shapes.Take(kinds))}) in {Path.GetFullPath(target)}");
             return 0;
         });
-        return command.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return command;
     }
 }

@@ -13,10 +13,12 @@ namespace Dashboard.Server.Cli;
 /// </summary>
 public static class TrainCommand
 {
-    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
+    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null) =>
+        Verbs.Invoke(args, output, error, (output, error) => Command(output, error));
+
+    /// <summary>The verb's options and action (Run parses and invokes it; the docs' test parses every documented command).</summary>
+    public static RootCommand Command(TextWriter output, TextWriter error)
     {
-        output ??= Console.Out;
-        error ??= Console.Error;
 
         var options = new RunConfigOptions();
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: the core count)." };
@@ -47,7 +49,7 @@ public static class TrainCommand
             return Task.FromResult(Train(config, parse.GetValue(data)!, parse.GetValue(threads), files, output, error, cancellation));
         });
 
-        return command.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return command;
     }
 
     private static int Train(RunConfig config, string dataFolder, int? threads, RunFiles files,
