@@ -8,6 +8,7 @@ using Dashboard.Server.Runs;
 using Dashboard.Server.Samples;
 using Dashboard.Server.Security;
 using Dashboard.Server.Storage;
+using Dashboard.Server.Sweeps;
 using Dashboard.Server.Team;
 using Dashboard.Server.Training;
 using Dashboard.Server.Training.Datasets;
@@ -16,6 +17,7 @@ using Dashboard.Shared.Inference;
 using Dashboard.Shared.Platform;
 using Dashboard.Shared.Runs;
 using Dashboard.Shared.Samples;
+using Dashboard.Shared.Sweeps;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
@@ -67,6 +69,7 @@ public static class DashboardHostExtensions
         services.AddOperatorSecurity(builder.Configuration);
         services.AddScoped<IOperatorGate, OperatorGate>();
         services.AddScoped<IRunService, GuardedRunService>();
+        services.AddScoped<ISweepService, GuardedSweepService>();
         services.AddScoped<ITrainerDirectory, GuardedTrainerDirectory>();
         services.AddScoped<IDatasetImports, GuardedDatasetImports>();
         services.AddSingleton<LearningRateService>();
@@ -118,6 +121,15 @@ public static class DashboardHostExtensions
         services.AddSingleton<RunService>();
         services.AddSingleton<IRunControl>(sp => sp.GetRequiredService<RunService>());
         services.AddSingleton(new TrainerDirectory(null, new TeamOptions()));
+        services.AddSingleton<ISweepStore, SweepStore>();
+        AddSweeps(services);
+    }
+
+    /// <summary>The sweep owner over this host's run service; started after the run queue, so stopped before it.</summary>
+    private static void AddSweeps(IServiceCollection services)
+    {
+        services.AddSingleton<SweepService>();
+        services.AddHostedService(sp => sp.GetRequiredService<SweepService>());
     }
 
     /// <summary>Role web: runs in the team's PostgreSQL, trained by trainer hosts; events read from the store.</summary>
@@ -177,6 +189,7 @@ public static class DashboardHostExtensions
         app.MapCatalogApi();
         app.MapDatasetsApi();
         app.MapRunsApi();
+        app.MapSweepsApi();
         app.MapPredictApi();
         app.MapInspectApi();
         app.MapSamplesApi();

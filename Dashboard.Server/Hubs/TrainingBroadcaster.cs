@@ -47,7 +47,7 @@ public sealed class TrainingBroadcaster(IHubContext<TrainingHub, ITrainingClient
     public void OnFinished(RunRecord run) => Send(run.Id, run, c => run.Status switch
     {
         RunStatus.Completed => c.RunCompleted(run),
-        RunStatus.Cancelled => c.RunCancelled(run),
+        RunStatus.Cancelled or RunStatus.Pruned => c.RunCancelled(run),
         _ => c.RunFailed(run),
     });
 

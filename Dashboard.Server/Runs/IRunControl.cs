@@ -11,4 +11,7 @@ public interface IRunControl : IRunService
 {
     /// <summary>The checkpoint file of a run that has one, on this host (null when none). Test predictions lie beside it.</summary>
     string? CheckpointFile(int id);
+
+    /// <summary>Stops a sweep's trial as pruned (early stopping): like Stop, but it ends with <see cref="RunStatus.Pruned"/>.</summary>
+    StopRunResult Prune(int id);
 }

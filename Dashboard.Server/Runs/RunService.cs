@@ -37,9 +37,9 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
             {
                 return new ResumeRunResult(null, $"Run {id} does not exist.", NotFound: true);
             }
-            if (queue.Find(id) is not null || run.Status is not (RunStatus.Interrupted or RunStatus.Cancelled or RunStatus.Failed))
+            if (queue.Find(id) is not null || run.Status is not (RunStatus.Interrupted or RunStatus.Cancelled or RunStatus.Failed or RunStatus.Pruned))
             {
-                return new ResumeRunResult(null, $"Run {id} is {run.Status.ToString().ToLowerInvariant()}; only interrupted, cancelled or failed runs can be resumed.");
+                return new ResumeRunResult(null, $"Run {id} is {run.Status.ToString().ToLowerInvariant()}; only interrupted, cancelled, failed or pruned runs can be resumed.");
             }
             if (run.Status == RunStatus.Failed && datasets.Find(run.Config.Dataset) is { Available: false } missing)
             {
@@ -65,8 +65,12 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
         }
     }
 
-    public StopRunResult Stop(int id) =>
-        queue.Stop(id) ? StopRunResult.Stopping : store.Get(id) is null ? StopRunResult.NotFound : StopRunResult.NotActive;
+    public StopRunResult Stop(int id) => Stop(id, RunStatus.Cancelled);
+
+    public StopRunResult Prune(int id) => Stop(id, RunStatus.Pruned);
+
+    private StopRunResult Stop(int id, RunStatus endAs) =>
+        queue.Stop(id, endAs) ? StopRunResult.Stopping : store.Get(id) is null ? StopRunResult.NotFound : StopRunResult.NotActive;
 
     public DeleteRunResult Delete(int id)
     {

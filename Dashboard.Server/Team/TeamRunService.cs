@@ -15,7 +15,7 @@ public sealed class TeamRunService(TeamStore store, TrainerDirectory trainers, D
     RunEvents events, TrainingBroadcaster broadcaster)
     : RunEventSource(events), IRunControl
 {
-    private static readonly RunStatus[] Resumable = [RunStatus.Interrupted, RunStatus.Cancelled, RunStatus.Failed, RunStatus.Lost];
+    private static readonly RunStatus[] Resumable = [RunStatus.Interrupted, RunStatus.Cancelled, RunStatus.Failed, RunStatus.Lost, RunStatus.Pruned];
     private readonly object _files = new();
 
     public StartRunResult Start(RunConfig config)
@@ -25,8 +25,12 @@ public sealed class TeamRunService(TeamStore store, TrainerDirectory trainers, D
         return plan is null ? new StartRunResult(null, errors) : new StartRunResult(Get(store.Enqueue(plan).Id), errors);
     }
 
-    public StopRunResult Stop(int id) =>
-        store.RequestStop(id) ? StopRunResult.Stopping : store.Get(id) is null ? StopRunResult.NotFound : StopRunResult.NotActive;
+    public StopRunResult Stop(int id) => Stop(id, RunStatus.Cancelled);
+
+    public StopRunResult Prune(int id) => Stop(id, RunStatus.Pruned);
+
+    private StopRunResult Stop(int id, RunStatus endAs) =>
+        store.RequestStop(id, endAs) ? StopRunResult.Stopping : store.Get(id) is null ? StopRunResult.NotFound : StopRunResult.NotActive;
 
     public DeleteRunResult Delete(int id)
     {
@@ -54,7 +58,7 @@ public sealed class TeamRunService(TeamStore store, TrainerDirectory trainers, D
         }
         return store.Requeue(id, Resumable) is { } queued
             ? new ResumeRunResult(queued, null)
-            : new ResumeRunResult(null, $"Run {id} is {run.Status.ToString().ToLowerInvariant()}; only interrupted, cancelled, failed or lost runs can be resumed.");
+            : new ResumeRunResult(null, $"Run {id} is {run.Status.ToString().ToLowerInvariant()}; only interrupted, cancelled, failed, lost or pruned runs can be resumed.");
     }
 
     public RunRecord? Get(int id) => store.Get(id) is { } run ? trainers.WithWaiting([run])[0] : null;

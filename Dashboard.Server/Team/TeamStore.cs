@@ -58,7 +58,7 @@ public sealed class TeamStore : IDisposable
         // role, docs/team.md) finds it made.
         Execute(connection, transaction, "SELECT pg_advisory_xact_lock(7301)");
         // The newest table: a schema without it is made (or completed: every statement is IF NOT EXISTS).
-        using var made = new NpgsqlCommand("SELECT to_regclass('steps') IS NOT NULL", connection, transaction);
+        using var made = new NpgsqlCommand("SELECT to_regclass('sweep_trials') IS NOT NULL", connection, transaction);
         if (!(bool)made.ExecuteScalar()!)
         {
             CreateSchema(connection, transaction);
@@ -138,6 +138,22 @@ public sealed class TeamStore : IDisposable
                 pixels bytea NOT NULL,
                 created_at timestamptz NOT NULL);
             CREATE INDEX IF NOT EXISTS samples_dataset ON samples (dataset, id);
+            ALTER TABLE runs ADD COLUMN IF NOT EXISTS stop_as text;
+            CREATE TABLE IF NOT EXISTS sweeps (
+                id serial PRIMARY KEY,
+                spec jsonb NOT NULL,
+                budget int NOT NULL,
+                status text NOT NULL,
+                created_at timestamptz NOT NULL,
+                finished_at timestamptz,
+                error text);
+            CREATE TABLE IF NOT EXISTS sweep_trials (
+                sweep_id int NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+                number int NOT NULL,
+                run_id int NOT NULL UNIQUE,
+                parameters jsonb NOT NULL,
+                rungs jsonb NOT NULL DEFAULT '[]',
+                PRIMARY KEY (sweep_id, number));
             """);
 
     // What a trainer reads and writes, and no more: not the Data Protection keys (it could forge an operator's
@@ -369,17 +385,29 @@ public sealed class TeamStore : IDisposable
         return ids;
     }
 
-    /// <summary>Asks a run to stop: a queued one is cancelled at once, a running one by its trainer at its next renewal.</summary>
-    public bool RequestStop(int id)
+    /// <summary>
+    /// Asks a run to stop: a queued one ends at once, a running one by its trainer at its next renewal; either ends as
+    /// <paramref name="endAs"/> (cancelled, or pruned by its sweep).
+    /// </summary>
+    public bool RequestStop(int id, RunStatus endAs = RunStatus.Cancelled)
     {
         using var command = _source.CreateCommand("""
-            UPDATE runs SET stop_requested = status = 'Running',
-                status = CASE WHEN status = 'Queued' THEN 'Cancelled' ELSE status END,
+            UPDATE runs SET stop_requested = status = 'Running', stop_as = $2,
+                status = CASE WHEN status = 'Queued' THEN $2 ELSE status END,
                 finished_at = CASE WHEN status = 'Queued' THEN now() ELSE finished_at END
             WHERE id = $1 AND status IN ('Queued', 'Running')
             """);
         command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(endAs.ToString());
         return command.ExecuteNonQuery() > 0;
+    }
+
+    /// <summary>How a run asked to stop ends: cancelled, unless its sweep pruned it.</summary>
+    public RunStatus StopStatus(int id)
+    {
+        using var command = _source.CreateCommand("SELECT stop_as FROM runs WHERE id = $1");
+        command.Parameters.AddWithValue(id);
+        return command.ExecuteScalar() is string status && Enum.TryParse<RunStatus>(status, out var parsed) ? parsed : RunStatus.Cancelled;
     }
 
     /// <summary>A run's current attempt and the trainer holding it, or for an ended run the one that ended it (null when none).</summary>
@@ -439,7 +467,7 @@ public sealed class TeamStore : IDisposable
     {
         using var command = _source.CreateCommand("""
             UPDATE runs SET status = 'Queued', queued_at = now(), error = NULL, test = NULL, finished_at = NULL,
-                stop_requested = false, losses = 0
+                stop_requested = false, stop_as = NULL, losses = 0
             WHERE id = $1 AND status = ANY($2)
             """);
         command.Parameters.AddWithValue(id);

@@ -27,6 +27,9 @@ public sealed class RunQueue : IHostedService, IDisposable
         public RunPlan Plan { get; } = plan;
         public string Device { get; } = device;
         public CancellationTokenSource Cancellation { get; } = new();
+
+        /// <summary>How a stopped run ends: cancelled, or pruned by its sweep.</summary>
+        public RunStatus StopAs { get; set; } = RunStatus.Cancelled;
     }
 
     private sealed class DeviceWorker
@@ -85,10 +88,10 @@ public sealed class RunQueue : IHostedService, IDisposable
     }
 
     /// <summary>
-    /// Removes a queued run (reported as cancelled) or asks a running one to stop between
+    /// Removes a queued run (reported as <paramref name="endAs"/>: cancelled, or pruned) or asks a running one to stop between
     /// batches. False when the run is not active. Calling it twice is harmless.
     /// </summary>
-    public bool Stop(int id)
+    public bool Stop(int id, RunStatus endAs = RunStatus.Cancelled)
     {
         RunRecord? removed = null;
         lock (_gate)
@@ -97,11 +100,12 @@ public sealed class RunQueue : IHostedService, IDisposable
             {
                 return false;
             }
+            run.StopAs = endAs;
             run.Cancellation.Cancel();
             if (_workers[run.Device].Waiting.Remove(run))
             {
                 _active.Remove(id);
-                removed = run.Record = run.Record with { Status = RunStatus.Cancelled, FinishedAt = DateTimeOffset.UtcNow };
+                removed = run.Record = run.Record with { Status = endAs, FinishedAt = DateTimeOffset.UtcNow };
             }
         }
         if (removed is not null)
@@ -157,7 +161,7 @@ public sealed class RunQueue : IHostedService, IDisposable
         }
         catch (OperationCanceledException)
         {
-            finished = Update(run, r => r with { Status = RunStatus.Cancelled, HasCheckpoint = Saved() });
+            finished = Update(run, r => r with { Status = run.StopAs, HasCheckpoint = Saved() });
         }
         catch (RunDivergedException e)
         {

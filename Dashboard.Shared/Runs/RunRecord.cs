@@ -19,6 +19,9 @@ public enum RunStatus
 
     /// <summary>Team mode: its trainer stopped renewing its lease more often than allowed (a host that died, hung or lost the database).</summary>
     Lost,
+
+    /// <summary>A sweep's trial stopped by early stopping (ASHA) at a rung; its epochs and checkpoint are kept and it can be resumed.</summary>
+    Pruned,
 }
 
 /// <summary>
