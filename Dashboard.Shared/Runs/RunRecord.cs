@@ -60,3 +60,9 @@ public sealed record RunBatch(int RunId, BatchProgress Progress);
 
 /// <summary>A completed epoch of one run.</summary>
 public sealed record RunEpoch(int RunId, EpochMetrics Metrics);
+
+public static class RunStatuses
+{
+    /// <summary>Queued or running: the run may still change.</summary>
+    public static bool IsActive(this RunStatus status) => status is RunStatus.Queued or RunStatus.Running;
+}
