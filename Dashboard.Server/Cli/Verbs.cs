@@ -15,6 +15,7 @@ public static class Verbs
             ["lr-find"] = LrFindCommand.Command,
             ["import"] = (output, error) => ImportCommand.Command(output, error),
             ["pictures"] = PicturesCommand.Command,
+            ["sweep"] = SweepCommand.Command,
         };
 
     /// <summary>Parses and runs a verb's command; the writers default to the console.</summary>
