@@ -102,8 +102,7 @@ public sealed partial class DocsCommandsTests
         ["dotnet", "build" or "test", var project, ..] when !project.StartsWith('-') =>
             File.Exists(Path.Combine(Root, project)) || Directory.Exists(Path.Combine(Root, project)) ? null : $"{project} does not exist",
         ["dotnet", var dll, var verb, .. var args] when dll.EndsWith("Dashboard.Server.dll", StringComparison.Ordinal) => Parse(verb, args),
-        ["bash", var script, ..] => Script(script),
-        ["node" or "python3" or "/usr/bin/python3", var script, ..] => Script(script),
+        ["bash" or "node" or "python3" or "/usr/bin/python3", var script, ..] when !script.StartsWith('-') => Script(script),
         [var script, ..] when script.StartsWith("scripts/", StringComparison.Ordinal) || script.StartsWith("bench/", StringComparison.Ordinal)
             || script.StartsWith(".ci/", StringComparison.Ordinal) => Script(script),
         _ => null, // curl, psql, cd and the like: the API's own tests cover what curl sends.

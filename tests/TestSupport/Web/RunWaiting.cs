@@ -38,6 +38,36 @@ public static class RunWaiting
     public static Task<RunRecord> WaitFinished(this WebApplicationFactory<Program> factory, int id) =>
         factory.WaitForRun(id, r => !r.IsActive);
 
+    /// <summary>Waits for a sweep to reach a state (by default: no longer running), from the sweep service's own events.</summary>
+    public static async Task<Dashboard.Shared.Sweeps.SweepRecord> WaitSweep(this WebApplicationFactory<Program> factory, int id,
+        Func<Dashboard.Shared.Sweeps.SweepRecord, bool>? done = null)
+    {
+        done ??= s => s.Status != Dashboard.Shared.Sweeps.SweepStatus.Running;
+        var sweeps = factory.Services.GetRequiredService<Dashboard.Server.Sweeps.SweepService>();
+        var reached = new TaskCompletionSource<Dashboard.Shared.Sweeps.SweepRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Changed(int sweepId)
+        {
+            if (sweepId == id && sweeps.Get(id) is { } sweep && done(sweep))
+            {
+                reached.TrySetResult(sweep);
+            }
+        }
+        sweeps.SweepChanged += Changed;
+        try
+        {
+            if (sweeps.Get(id) is { } now && done(now))
+            {
+                return now;
+            }
+            // A guard against a hung sweep, not a timing assertion.
+            return await reached.Task.WaitAsync(TimeSpan.FromMinutes(10));
+        }
+        finally
+        {
+            sweeps.SweepChanged -= Changed;
+        }
+    }
+
     /// <summary>Waits for an import to end (ready, failed or cancelled), from the import service's own events.</summary>
     public static async Task<Dashboard.Shared.Datasets.DatasetImport> WaitImported(this WebApplicationFactory<Program> factory, string name)
     {
