@@ -12,6 +12,9 @@ public interface IRunControl : IRunService
     /// <summary>The checkpoint file of a run that has one, on this host (null when none). Test predictions lie beside it.</summary>
     string? CheckpointFile(int id);
 
+    /// <summary>The checks Start would make of a configuration (the same plan), without queueing it: errors keyed by field, empty when it would start.</summary>
+    IReadOnlyDictionary<string, string[]> Check(RunConfig config);
+
     /// <summary>Stops a sweep's trial as pruned (early stopping): like Stop, but it ends with <see cref="RunStatus.Pruned"/>.</summary>
     StopRunResult Prune(int id);
 }

@@ -29,6 +29,9 @@ public sealed class RunService(RunStore store, RunQueue queue, DatasetCatalog da
         }
     }
 
+    public IReadOnlyDictionary<string, string[]> Check(RunConfig config) =>
+        RunChecks.Plan(config, datasets, explorer, this, TorchRuntime.ResolveDevice).Errors;
+
     public ResumeRunResult Resume(int id)
     {
         lock (_arrival)

@@ -24,7 +24,7 @@ public sealed class SweepService(ISweepStore store, IRunControl runs, ITrainingC
 
     public StartSweepResult Start(SweepSpec spec)
     {
-        var (plan, errors) = SweepChecks.Plan(spec, catalog.Validate, catalog.PresetLayers);
+        var (plan, errors) = SweepChecks.Plan(spec, runs.Check, catalog.PresetLayers);
         if (plan is null)
         {
             return new StartSweepResult(null, errors);

@@ -25,6 +25,9 @@ public sealed class TeamRunService(TeamStore store, TrainerDirectory trainers, D
         return plan is null ? new StartRunResult(null, errors) : new StartRunResult(Get(store.Enqueue(plan).Id), errors);
     }
 
+    public IReadOnlyDictionary<string, string[]> Check(RunConfig config) =>
+        RunChecks.Plan(config, datasets, explorer, this, resolveDevice: null).Errors;
+
     public StopRunResult Stop(int id) => Stop(id, RunStatus.Cancelled);
 
     public StopRunResult Prune(int id) => Stop(id, RunStatus.Pruned);
