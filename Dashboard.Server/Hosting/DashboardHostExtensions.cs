@@ -122,6 +122,7 @@ public static class DashboardHostExtensions
         services.AddSingleton<IRunControl>(sp => sp.GetRequiredService<RunService>());
         services.AddSingleton(new TrainerDirectory(null, new TeamOptions()));
         services.AddSingleton<ISweepStore, SweepStore>();
+        services.AddSingleton<ISweepOwner, SingleProcessSweepOwner>();
         AddSweeps(services);
     }
 
@@ -149,6 +150,14 @@ public static class DashboardHostExtensions
         services.AddHostedService<TeamEvents>();
         services.AddSingleton<IRunControl, TeamRunService>();
         services.AddSingleton(sp => new TrainerDirectory(sp.GetRequiredService<TeamStore>(), team));
+        // The sweeps' tables are made with the runs' (TeamStore), so the store is asked for first.
+        services.AddSingleton<ISweepStore>(sp =>
+        {
+            sp.GetRequiredService<TeamStore>();
+            return new TeamSweepStore(team.Postgres!);
+        });
+        services.AddSingleton<ISweepOwner>(_ => new TeamSweepOwner(team.Postgres!, team.Watch));
+        AddSweeps(services);
         // One key ring for all front-ends: a login cookie or antiforgery token from one is good on the others.
         services.AddDataProtection().SetApplicationName("training-dashboard");
         services.AddOptions<KeyManagementOptions>().Configure<TeamStore>((o, store) => o.XmlRepository = new TeamKeyRepository(store));

@@ -12,9 +12,12 @@ namespace Dashboard.Server.Sweeps;
 /// begins) and prunes the ones that fall behind, and starts the next trial when one ends. A restarted server resumes its
 /// running sweeps' interrupted trials and goes on.
 /// </summary>
-public sealed class SweepService(ISweepStore store, IRunControl runs, ITrainingCatalog catalog, ILogger<SweepService> logger)
+public sealed class SweepService(ISweepStore store, IRunControl runs, ITrainingCatalog catalog, ISweepOwner owner, ILogger<SweepService> logger)
     : ISweepService, IHostedService
 {
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _watch;
+
     private readonly object _gate = new();
 
     // Which sweep and trial a run is: every event of every run is looked up here.
@@ -33,7 +36,10 @@ public sealed class SweepService(ISweepStore store, IRunControl runs, ITrainingC
         lock (_gate)
         {
             id = store.Create(plan, DateTimeOffset.UtcNow);
-            Fill(id);
+            if (owner.Owns())
+            {
+                Fill(id);
+            }
         }
         return new StartSweepResult(Get(id), errors);
     }
@@ -81,8 +87,11 @@ public sealed class SweepService(ISweepStore store, IRunControl runs, ITrainingC
                 return $"Sweep {id} has completed its {sweep.Budget} trials.";
             }
             store.SetStatus(id, SweepStatus.Running, null);
-            ResumeTrials(sweep);
-            Fill(id);
+            if (owner.Owns())
+            {
+                ResumeTrials(sweep);
+                Fill(id);
+            }
         }
         SweepChanged?.Invoke(id);
         return "";
@@ -128,7 +137,7 @@ public sealed class SweepService(ISweepStore store, IRunControl runs, ITrainingC
                 {
                     Judge(sweep, trial.Number, run);
                     // An interrupted trial means the server is stopping: the next start resumes it and goes on.
-                    if (!run.IsActive && run.Status != RunStatus.Interrupted)
+                    if (!run.IsActive && run.Status != RunStatus.Interrupted && owner.Owns())
                     {
                         Fill(sweepId);
                     }
@@ -142,28 +151,20 @@ public sealed class SweepService(ISweepStore store, IRunControl runs, ITrainingC
         SweepChanged?.Invoke(sweepId);
     }
 
-    /// <summary>ASHA at the rung the run's last epoch is, once per trial and rung: promote or prune.</summary>
+    /// <summary>ASHA at the rung the run's last epoch is, once per trial and rung: promote or prune (this host's own runs only).</summary>
     private void Judge(StoredSweep sweep, int number, RunRecord run)
     {
-        if (sweep.Spec.EarlyStopping is not { } stopping || run.Status != RunStatus.Running || run.Epochs.Count == 0
-            || sweep.Status != SweepStatus.Running)
+        if (!owner.JudgesRungs || run.Status != RunStatus.Running || run.Epochs.Count == 0 || sweep.Status != SweepStatus.Running
+            || Asha.Judge(sweep.Spec, sweep.Trials, number, run.Config, run.Epochs[^1]) is not { } result)
         {
             return;
         }
-        var epoch = run.Epochs[^1];
         var trial = sweep.Trials.First(t => t.Number == number);
-        if (!stopping.Rungs(run.Config.Epochs).Contains(epoch.Epoch) || trial.Rungs.Any(r => r.Epoch == epoch.Epoch)
-            || sweep.Spec.Metric.Of(epoch) is not { } value)
+        store.SetRungs(sweep.Id, number, [.. trial.Rungs, result]);
+        if (!result.Promoted)
         {
-            return;
-        }
-        var others = sweep.Trials.Where(t => t.Number != number).SelectMany(t => t.Rungs.Where(r => r.Epoch == epoch.Epoch)).Select(r => r.Value).ToList();
-        var promoted = Asha.Promote(value, others, stopping.Eta, sweep.Spec.Metric);
-        store.SetRungs(sweep.Id, number, [.. trial.Rungs, new RungResult(epoch.Epoch, value, promoted)]);
-        if (!promoted)
-        {
-            logger.LogInformation("Sweep {SweepId}: trial {Number} (run {RunId}) pruned at epoch {Epoch}: {Metric} {Value:G4} is not in the best 1/{Eta} of {Count}",
-                sweep.Id, number, run.Id, epoch.Epoch, sweep.Spec.Metric.Name, value, stopping.Eta, others.Count + 1);
+            logger.LogInformation("Sweep {SweepId}: trial {Number} (run {RunId}) pruned at epoch {Epoch}: {Metric} {Value:G4} is not in the best 1/{Eta} of the trials there",
+                sweep.Id, number, run.Id, result.Epoch, sweep.Spec.Metric.Name, result.Value, sweep.Spec.EarlyStopping!.Eta);
             runs.Prune(run.Id);
         }
     }
@@ -274,27 +275,97 @@ public sealed class SweepService(ISweepStore store, IRunControl runs, ITrainingC
     {
         lock (_gate)
         {
-            foreach (var sweep in store.List())
-            {
-                foreach (var trial in sweep.Trials)
-                {
-                    _trials[trial.RunId] = (sweep.Id, trial.Number);
-                }
-            }
             runs.RunChanged += OnRunChanged;
-            // Whatever the last process left training was interrupted: its running sweeps go on.
-            foreach (var sweep in store.List().Where(s => s.Status == SweepStatus.Running))
+            if (owner.Poll is null)
             {
-                ResumeTrials(sweep);
-                Fill(sweep.Id);
+                TakeOver();
             }
+        }
+        if (owner.Poll is { } poll)
+        {
+            _watch = Task.Run(() => Watch(poll, _stopping.Token));
         }
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The host that starts trials begins: whatever the last owner left training was interrupted (or, on a team, is still with
+    /// its trainers), so the running sweeps' interrupted trials resume and new ones start.
+    /// </summary>
+    private void TakeOver()
+    {
+        foreach (var sweep in store.List())
+        {
+            foreach (var trial in sweep.Trials)
+            {
+                _trials[trial.RunId] = (sweep.Id, trial.Number);
+            }
+        }
+        foreach (var sweep in store.List().Where(s => s.Status == SweepStatus.Running))
+        {
+            ResumeTrials(sweep);
+            Fill(sweep.Id);
+        }
+    }
+
+    /// <summary>A team front-end: until it stops, it looks at the running sweeps every poll while it is their owner (sweeps
+    /// started on other front-ends, trials that ended while another owned them).</summary>
+    private async Task Watch(TimeSpan poll, CancellationToken stopping)
+    {
+        var owned = false;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                lock (_gate)
+                {
+                    var sweeps = store.List();
+                    // Every front-end tells its pages about every trial; the owner also starts the next ones.
+                    foreach (var sweep in sweeps)
+                    {
+                        foreach (var trial in sweep.Trials)
+                        {
+                            _trials[trial.RunId] = (sweep.Id, trial.Number);
+                        }
+                    }
+                    var owns = owner.Owns();
+                    if (owns && !owned)
+                    {
+                        logger.LogInformation("This front-end now starts the sweeps' trials");
+                        TakeOver();
+                    }
+                    else if (owns)
+                    {
+                        foreach (var sweep in sweeps.Where(s => s.Status == SweepStatus.Running))
+                        {
+                            Fill(sweep.Id);
+                        }
+                    }
+                    owned = owns;
+                }
+            }
+            catch (Exception e) when (Storage.Database.IsFault(e))
+            {
+                logger.LogWarning("Sweeps: the team database is unavailable: {Message}", e.Message);
+            }
+            try
+            {
+                await Task.Delay(poll, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         runs.RunChanged -= OnRunChanged;
-        return Task.CompletedTask;
+        _stopping.Cancel();
+        if (_watch is not null)
+        {
+            await _watch.WaitAsync(cancellationToken);
+        }
     }
 }

@@ -3,6 +3,8 @@ using Dashboard.Server.Training;
 using Dashboard.Shared.Networks;
 using Dashboard.Shared.Platform;
 using Dashboard.Shared.Runs;
+using Dashboard.Shared.Sweeps;
+using Dashboard.Server.Sweeps;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -168,7 +170,8 @@ public sealed class TeamStore : IDisposable
                 GRANT SELECT, UPDATE ON runs TO {quoted};
                 GRANT SELECT, INSERT, UPDATE, DELETE ON epochs, steps, run_files TO {quoted};
                 GRANT SELECT, INSERT, UPDATE ON trainers TO {quoted};
-                GRANT SELECT ON samples TO {quoted};
+                GRANT SELECT ON samples, sweeps TO {quoted};
+                GRANT SELECT, UPDATE ON sweep_trials TO {quoted};
                 """);
         }
     }
@@ -586,6 +589,55 @@ public sealed class TeamStore : IDisposable
     internal NpgsqlCommand Command(string sql) => _source.CreateCommand(sql);
 
     /// <summary>Runs <paramref name="write"/> only while <paramref name="claim"/> is the run's current, unexpired claim.</summary>
+    /// <summary>
+    /// A sweep's trial has finished <paramref name="epoch"/>: if that is one of its rungs, ASHA's decision, made once by the
+    /// trainer holding the run, fenced like its other writes, with the sweep's row locked so two trainers reaching a rung at
+    /// once are judged one after the other. True: go on (or not a trial, not a rung); false: the trial is pruned.
+    /// </summary>
+    public bool JudgeRung(RunClaim claim, EpochMetrics epoch)
+    {
+        var promoted = true;
+        Fenced(claim, (connection, transaction) =>
+        {
+            int sweepId, number;
+            SweepSpec spec;
+            using (var find = new NpgsqlCommand("""
+                SELECT s.id, t.number, s.spec FROM sweep_trials t JOIN sweeps s ON s.id = t.sweep_id
+                WHERE t.run_id = $1 AND s.status = 'Running' FOR UPDATE OF s
+                """, connection, transaction))
+            {
+                find.Parameters.AddWithValue(claim.Run.Id);
+                using var row = find.ExecuteReader();
+                if (!row.Read())
+                {
+                    return;
+                }
+                (sweepId, number, spec) = (row.GetInt32(0), row.GetInt32(1), Read<SweepSpec>(row, 2)!);
+            }
+            var trials = new List<StoredTrial>();
+            using (var all = new NpgsqlCommand("SELECT number, run_id, rungs FROM sweep_trials WHERE sweep_id = $1", connection, transaction))
+            {
+                all.Parameters.AddWithValue(sweepId);
+                using var row = all.ExecuteReader();
+                while (row.Read())
+                {
+                    trials.Add(new StoredTrial(row.GetInt32(0), row.GetInt32(1), new Dictionary<string, JsonElement>(), Read<List<RungResult>>(row, 2)!));
+                }
+            }
+            if (Sweeps.Asha.Judge(spec, trials, number, claim.Run.Config, epoch) is not { } result)
+            {
+                return;
+            }
+            using var write = new NpgsqlCommand("UPDATE sweep_trials SET rungs = rungs || $3 WHERE sweep_id = $1 AND number = $2", connection, transaction);
+            write.Parameters.AddWithValue(sweepId);
+            write.Parameters.AddWithValue(number);
+            write.Parameters.Add(JsonParameter(new[] { result }));
+            write.ExecuteNonQuery();
+            promoted = result.Promoted;
+        });
+        return promoted;
+    }
+
     private void Fenced(RunClaim claim, Action<NpgsqlConnection, NpgsqlTransaction> write)
     {
         using var connection = _source.OpenConnection();
@@ -606,10 +658,10 @@ public sealed class TeamStore : IDisposable
         transaction.Commit();
     }
 
-    private static NpgsqlParameter JsonParameter<T>(T value) =>
+    internal static NpgsqlParameter JsonParameter<T>(T value) =>
         new() { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = value is null ? DBNull.Value : JsonSerializer.Serialize(value, Json) };
 
-    private static T? Read<T>(NpgsqlDataReader row, int column) =>
+    internal static T? Read<T>(NpgsqlDataReader row, int column) =>
         row.IsDBNull(column) ? default : JsonSerializer.Deserialize<T>(row.GetString(column), Json);
 
     private static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)

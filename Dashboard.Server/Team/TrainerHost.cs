@@ -95,6 +95,10 @@ public sealed class TrainerHost(TeamStore store, Trainer trainer, TeamOptions op
         {
             logger.LogWarning("Run {RunId} attempt {Attempt}: the lease is lost, training stopped and nothing more is written ({Message})", run.Id, claim.Attempt, e.Message);
         }
+        catch (OperationCanceledException) when (lease.Pruned)
+        {
+            End(writer, () => store.Finish(claim, RunStatus.Pruned, null, null));
+        }
         catch (OperationCanceledException) when (lease.StopRequested)
         {
             End(writer, () => store.Finish(claim, store.StopStatus(run.Id), null, null));
@@ -192,6 +196,15 @@ internal sealed class LeaseKeeper : IDisposable
     public volatile bool Lost;
     public volatile bool StopRequested;
 
+    /// <summary>Its sweep pruned the run at a rung: training stops before the next epoch.</summary>
+    public volatile bool Pruned;
+
+    public void Prune()
+    {
+        Pruned = true;
+        _cancel.Cancel();
+    }
+
     /// <summary>The latest batch progress, reported with the heartbeat.</summary>
     public BatchProgress? Progress { get; set; }
 
@@ -236,7 +249,17 @@ internal sealed class ClaimWriter(TeamStore store, RunClaim claim, string folder
 
     public void OnHealth(HealthSample sample) => signals?.HealthSampled(new RunHealth(claim.Run.Id, sample));
 
-    public void OnEpoch(EpochMetrics epoch) => Persist(() => store.SaveEpoch(claim, epoch));
+    /// <summary>Stores the epoch; a sweep's trial is then judged at its rung (ASHA), and a pruned one stops before its next epoch.</summary>
+    public void OnEpoch(EpochMetrics epoch)
+    {
+        Persist(() => store.SaveEpoch(claim, epoch));
+        var promoted = true;
+        Persist(() => promoted = store.JudgeRung(claim, epoch), changed: false);
+        if (!promoted)
+        {
+            lease.Prune();
+        }
+    }
 
     public void OnCheckpointSaved(int epochs) => Upload(epochs);
 
