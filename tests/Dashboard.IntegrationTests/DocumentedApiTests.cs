@@ -12,17 +12,7 @@ public sealed partial class DocumentedApiTests : ApiTestBase
 {
     public DocumentedApiTests() : base(train: 200, test: 50) { }
 
-    private static readonly string Page = File.ReadAllText(Path.Combine(FindRoot(), "docs", "api.md"));
-
-    private static string FindRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Dashboard.sln")))
-        {
-            folder = folder.Parent;
-        }
-        return folder?.FullName ?? throw new InvalidOperationException("Dashboard.sln not found above the test binaries.");
-    }
+    private static readonly string Page = File.ReadAllText(Repository.Path("docs", "api.md"));
 
     [GeneratedRegex(@"`(?<method>GET|POST|PUT|PATCH|DELETE) (?<path>/[^`?\s]*)")]
     private static partial Regex Endpoint();

@@ -80,17 +80,12 @@ public class HeadlessTrainerTests
     [Fact]
     public async Task The_readmes_dotnet_run_command_reads_data_and_writes_runs_where_it_is_typed()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(root.FullName, "Dashboard.sln")))
-        {
-            root = root.Parent ?? throw new InvalidOperationException("Dashboard.sln not found above the test binaries.");
-        }
         using var temp = new TempFolder();
         SyntheticData.WriteMnistLike(temp.File("data"), train: 100, test: 20);
         var configuration = typeof(HeadlessTrainerTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
         // As the README types it, from a folder with data/ in it (here a temporary one, not the repository root).
         var start = new ProcessStartInfo("dotnet",
-            ["run", "--project", Path.Combine(root.FullName, "Dashboard.Server"), "-c", configuration, "--no-build", "--",
+            ["run", "--project", Repository.Path("Dashboard.Server"), "-c", configuration, "--no-build", "--",
              "train", "--dataset", "mnist", "--model", "logreg", "--epochs", "1", "--device", "cpu"])
         {
             WorkingDirectory = temp.Path, RedirectStandardOutput = true, RedirectStandardError = true,
@@ -102,6 +97,6 @@ public class HeadlessTrainerTests
 
         Assert.True(process.ExitCode == 0, await error + await output);
         Assert.Single(Directory.GetFiles(temp.File("runs"), "mnist-logreg-*.json"));
-        Assert.False(Directory.Exists(Path.Combine(root.FullName, "Dashboard.Server", "data")), "the project folder holds no data/");
+        Assert.False(Directory.Exists(Repository.Path("Dashboard.Server", "data")), "the project folder holds no data/");
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Dashboard.Server.Cli;
+using Dashboard.Tests.Support;
 
 namespace Dashboard.UnitTests;
 
@@ -11,17 +12,7 @@ namespace Dashboard.UnitTests;
 /// </summary>
 public sealed partial class DocsCommandsTests
 {
-    private static readonly string Root = FindRoot();
-
-    private static string FindRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Dashboard.sln")))
-        {
-            folder = folder.Parent;
-        }
-        return folder?.FullName ?? throw new InvalidOperationException("Dashboard.sln not found above the test binaries.");
-    }
+    private static readonly string Root = Repository.Root;
 
     [GeneratedRegex(@"^```(sh|bash)\s*$(?<body>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
     private static partial Regex ShellBlock();
@@ -60,7 +51,7 @@ public sealed partial class DocsCommandsTests
     public static TheoryData<string, string> Documented()
     {
         var data = new TheoryData<string, string>();
-        foreach (var page in new[] { "README.md" }.Concat(Directory.GetFiles(Path.Combine(Root, "docs"), "*.md").Select(f => Path.GetRelativePath(Root, f)).Order()))
+        foreach (var page in DocsTests.PageNames())
         {
             foreach (var command in Commands(File.ReadAllText(Path.Combine(Root, page))).Distinct())
             {

@@ -1,23 +1,18 @@
 using System.Text.RegularExpressions;
+using Dashboard.Tests.Support;
 
 namespace Dashboard.UnitTests;
 
 /// <summary>The README and docs/ as a newcomer reads them: short, and every link lands on a file of the repository.</summary>
 public sealed partial class DocsTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = Repository.Root;
 
-    private static string FindRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Dashboard.sln")))
-        {
-            folder = folder.Parent;
-        }
-        return folder?.FullName ?? throw new InvalidOperationException("Dashboard.sln not found above the test binaries.");
-    }
+    /// <summary>The README and every page of docs/, relative to the repository.</summary>
+    internal static IEnumerable<string> PageNames() =>
+        new[] { "README.md" }.Concat(Directory.GetFiles(Path.Combine(Root, "docs"), "*.md").Select(f => Path.GetRelativePath(Root, f)).Order());
 
-    public static TheoryData<string> Pages() => [.. new[] { "README.md" }.Concat(Directory.GetFiles(Path.Combine(Root, "docs"), "*.md").Select(f => Path.GetRelativePath(Root, f)))];
+    public static TheoryData<string> Pages() => [.. PageNames()];
 
     [GeneratedRegex(@"\]\((?<target>[^)#\s]+)(#[^)\s]*)?\)")]
     private static partial Regex Link();

@@ -95,15 +95,7 @@ public static class ProjectScripts
         return output.Result;
     }
 
-    private static string FindFolder()
-    {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Dashboard.sln")))
-        {
-            root = root.Parent;
-        }
-        return Path.Combine(root?.FullName ?? throw new InvalidOperationException("Dashboard.sln not found above the test binaries."), "scripts");
-    }
+    private static string FindFolder() => Repository.Path("scripts");
 }
 
 /// <summary>The server program as a child process (a trainer, a web front-end), its output kept for failure messages.</summary>
