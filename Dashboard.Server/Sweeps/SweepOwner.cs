@@ -29,7 +29,7 @@ public sealed class SingleProcessSweepOwner : ISweepOwner
 /// <summary>A team front-end: the owner is whoever holds the session advisory lock <see cref="LockKey"/> on its own connection.</summary>
 public sealed class TeamSweepOwner(string connectionString, TimeSpan poll) : ISweepOwner, IDisposable
 {
-    public const long LockKey = 7303; // 7301: the runs schema, 7302: the datasets schema
+    public const long LockKey = 7303; // 7301: the runs schema, 7302: the datasets schema, (7304, sweep): a sweep's rung judgements
 
     private readonly object _gate = new();
     private NpgsqlConnection? _held;

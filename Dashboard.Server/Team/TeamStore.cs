@@ -591,7 +591,7 @@ public sealed class TeamStore : IDisposable
     /// <summary>Runs <paramref name="write"/> only while <paramref name="claim"/> is the run's current, unexpired claim.</summary>
     /// <summary>
     /// A sweep's trial has finished <paramref name="epoch"/>: if that is one of its rungs, ASHA's decision, made once by the
-    /// trainer holding the run, fenced like its other writes, with the sweep's row locked so two trainers reaching a rung at
+    /// trainer holding the run, fenced like its other writes, under a lock per sweep so two trainers reaching a rung at
     /// once are judged one after the other. True: go on (or not a trial, not a rung); false: the trial is pruned.
     /// </summary>
     public bool JudgeRung(RunClaim claim, EpochMetrics epoch)
@@ -603,7 +603,7 @@ public sealed class TeamStore : IDisposable
             SweepSpec spec;
             using (var find = new NpgsqlCommand("""
                 SELECT s.id, t.number, s.spec FROM sweep_trials t JOIN sweeps s ON s.id = t.sweep_id
-                WHERE t.run_id = $1 AND s.status = 'Running' FOR UPDATE OF s
+                WHERE t.run_id = $1 AND s.status = 'Running'
                 """, connection, transaction))
             {
                 find.Parameters.AddWithValue(claim.Run.Id);
@@ -613,6 +613,12 @@ public sealed class TeamStore : IDisposable
                     return;
                 }
                 (sweepId, number, spec) = (row.GetInt32(0), row.GetInt32(1), Read<SweepSpec>(row, 2)!);
+            }
+            // One judgement at a time per sweep (an advisory lock: a trainer may not update the sweep's row to lock it).
+            using (var serialize = new NpgsqlCommand("SELECT pg_advisory_xact_lock(7304, $1)", connection, transaction))
+            {
+                serialize.Parameters.AddWithValue(sweepId);
+                serialize.ExecuteNonQuery();
             }
             var trials = new List<StoredTrial>();
             using (var all = new NpgsqlCommand("SELECT number, run_id, rungs FROM sweep_trials WHERE sweep_id = $1", connection, transaction))
