@@ -21,6 +21,8 @@ public sealed class GuardedSweepService(SweepService sweeps, IOperatorGate gate)
 
     public IReadOnlyList<SweepRecord> List() => sweeps.List();
 
+    public (int Sweep, int Number)? TrialOf(int runId) => sweeps.TrialOf(runId);
+
     public bool Stop(int id) => gate.MayControl && sweeps.Stop(id);
 
     public string? Resume(int id) => gate.MayControl ? sweeps.Resume(id) : OperatorGate.Refusal;

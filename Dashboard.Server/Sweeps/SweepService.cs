@@ -53,6 +53,14 @@ public sealed class SweepService(ISweepStore store, IRunControl runs, ITrainingC
         return [.. sweeps.Select(s => Record(s, found))];
     }
 
+    public (int Sweep, int Number)? TrialOf(int runId)
+    {
+        lock (_gate)
+        {
+            return _trials.TryGetValue(runId, out var trial) ? trial : null;
+        }
+    }
+
     public bool Stop(int id)
     {
         lock (_gate)

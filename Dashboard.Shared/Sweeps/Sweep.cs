@@ -191,6 +191,9 @@ public interface ISweepService
     /// <summary>Deletes the sweep and every trial's run, unless a trial is queued or running (stop it first).</summary>
     DeleteSweepResult Delete(int id);
 
+    /// <summary>The sweep and trial number a run is, or null when it is no sweep's trial.</summary>
+    (int Sweep, int Number)? TrialOf(int runId);
+
     /// <summary>A sweep gained a trial, a trial an epoch or an ending, or the sweep changed status. Raised off the UI thread.</summary>
     event Action<int>? SweepChanged;
 }

@@ -44,6 +44,10 @@ public class SweepPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         var kept = sweep.Trials.Where(t => t.Parameters["learningRate"].GetDouble() == 0.1).Select(t => t.Number.ToString()).ToArray();
         await Assertions.Expect(page.GetByTestId("trial-number")).ToHaveTextAsync(kept);
         Assert.All(sweep.Trials, t => Assert.Equal(RunStatus.Completed, t.Status));
+
+        // A trial's run page says whose trial it is.
+        var run = await server.Open(browser.Browser, $"/runs/{sweep.Trials[2].RunId}");
+        await Assertions.Expect(run.GetByTestId("run-trial")).ToHaveTextAsync($"trial 3 of sweep #{created.Id}");
     }
 
     [Fact]
