@@ -66,6 +66,9 @@ public class SweepPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"/sweeps/1$"));
         await Assertions.Expect(page.GetByTestId("sweep-status")).ToHaveTextAsync("Completed", new() { Timeout = 120_000 });
         await Assertions.Expect(page.GetByTestId("trial-number")).ToHaveCountAsync(3);
+        // The sweep's end is announced, not each trial's.
+        await Assertions.Expect(page.GetByText("Sweep #1 completed: best validationAccuracy")).ToBeVisibleAsync();
+        Assert.Equal(0, await page.GetByText(new System.Text.RegularExpressions.Regex(@"^Run #\d+ (completed|was pruned)")).CountAsync());
         var sweep = server.Factory.Services.GetRequiredService<Dashboard.Server.Sweeps.SweepService>().Get(1)!;
         Assert.Equal(["learningRate", "optimizer"], sweep.Spec.Space.Keys);
         Assert.Equal(("logreg", 2, 8), (sweep.Spec.Base.Model, sweep.Spec.Base.Epochs, sweep.Spec.Base.BatchSize));
