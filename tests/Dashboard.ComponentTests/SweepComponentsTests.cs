@@ -18,19 +18,23 @@ public sealed class SweepComponentsTests : ComponentTestBase
         cut.Find(".mud-expand-panel-header").Click();
         Assert.True(cut.Find("[data-testid=start-sweep]").HasAttribute("disabled"));
 
+        // MudBlazor applies a field's change asynchronously: each is waited for before the next step.
         cut.Find("input[data-testid=vary-learningRate]").Change(true);
         cut.Find("input[data-testid=vary-batchSize]").Change(true);
+        cut.WaitForAssertion(() => Assert.False(cut.Find("input[data-testid=space-batchSize]").HasAttribute("disabled")));
         cut.Find("input[data-testid=space-batchSize]").Change("32, 64");
+        cut.WaitForAssertion(() => Assert.Equal("32, 64", cut.Find("input[data-testid=space-batchSize]").GetAttribute("value")));
+        cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=start-sweep]").HasAttribute("disabled")));
         cut.Find("[data-testid=start-sweep]").Click();
 
-        Assert.NotNull(started);
+        cut.WaitForAssertion(() => Assert.NotNull(started));
         Assert.Equal(["learningRate", "batchSize"], started!.Space.Keys);
         Assert.Equal((ParameterSpace.LogUniform, 1e-4, 0.1), (started.Space["learningRate"].Distribution, started.Space["learningRate"].Min!.Value, started.Space["learningRate"].Max!.Value));
         Assert.Equal([32, 64], started.Space["batchSize"].Values!.Select(v => v.GetInt32()));
         Assert.Equal((SweepMethod.Random, 12, 3), (started.Method, started.Trials, started.EarlyStopping!.Eta));
 
         cut.Find("input[data-testid=space-batchSize]").Change("");
-        Assert.Contains("give a range", cut.Markup);
+        cut.WaitForAssertion(() => Assert.Contains("give a range", cut.Markup));
         Assert.True(cut.Find("[data-testid=start-sweep]").HasAttribute("disabled"));
     }
 
