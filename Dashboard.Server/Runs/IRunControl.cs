@@ -15,6 +15,6 @@ public interface IRunControl : IRunService
     /// <summary>The checks Start would make of a configuration (the same plan), without queueing it: errors keyed by field, empty when it would start.</summary>
     IReadOnlyDictionary<string, string[]> Check(RunConfig config);
 
-    /// <summary>Stops a sweep's trial as pruned (early stopping): like Stop, but it ends with <see cref="RunStatus.Pruned"/>.</summary>
+    /// <summary>Stops a sweep's trial as pruned (early stopping): like Stop, but it ends with <see cref="RunStatus.Pruned"/>. Single process only: on a team the trainers prune.</summary>
     StopRunResult Prune(int id);
 }

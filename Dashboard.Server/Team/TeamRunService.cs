@@ -28,12 +28,11 @@ public sealed class TeamRunService(TeamStore store, TrainerDirectory trainers, D
     public IReadOnlyDictionary<string, string[]> Check(RunConfig config) =>
         RunChecks.Plan(config, datasets, explorer, this, resolveDevice: null).Errors;
 
-    public StopRunResult Stop(int id) => Stop(id, RunStatus.Cancelled);
+    /// <summary>Not used on a team: the trainer holding a trial prunes it (<see cref="TeamStore.JudgeRung"/>).</summary>
+    public StopRunResult Prune(int id) => throw new InvalidOperationException("On a team the trainers prune trials at their rungs.");
 
-    public StopRunResult Prune(int id) => Stop(id, RunStatus.Pruned);
-
-    private StopRunResult Stop(int id, RunStatus endAs) =>
-        store.RequestStop(id, endAs) ? StopRunResult.Stopping : store.Get(id) is null ? StopRunResult.NotFound : StopRunResult.NotActive;
+    public StopRunResult Stop(int id) =>
+        store.RequestStop(id) ? StopRunResult.Stopping : store.Get(id) is null ? StopRunResult.NotFound : StopRunResult.NotActive;
 
     public DeleteRunResult Delete(int id)
     {

@@ -140,7 +140,6 @@ public sealed class TeamStore : IDisposable
                 pixels bytea NOT NULL,
                 created_at timestamptz NOT NULL);
             CREATE INDEX IF NOT EXISTS samples_dataset ON samples (dataset, id);
-            ALTER TABLE runs ADD COLUMN IF NOT EXISTS stop_as text;
             CREATE TABLE IF NOT EXISTS sweeps (
                 id serial PRIMARY KEY,
                 spec jsonb NOT NULL,
@@ -388,29 +387,17 @@ public sealed class TeamStore : IDisposable
         return ids;
     }
 
-    /// <summary>
-    /// Asks a run to stop: a queued one ends at once, a running one by its trainer at its next renewal; either ends as
-    /// <paramref name="endAs"/> (cancelled, or pruned by its sweep).
-    /// </summary>
-    public bool RequestStop(int id, RunStatus endAs = RunStatus.Cancelled)
+    /// <summary>Asks a run to stop: a queued one is cancelled at once, a running one by its trainer at its next renewal.</summary>
+    public bool RequestStop(int id)
     {
         using var command = _source.CreateCommand("""
-            UPDATE runs SET stop_requested = status = 'Running', stop_as = $2,
-                status = CASE WHEN status = 'Queued' THEN $2 ELSE status END,
+            UPDATE runs SET stop_requested = status = 'Running',
+                status = CASE WHEN status = 'Queued' THEN 'Cancelled' ELSE status END,
                 finished_at = CASE WHEN status = 'Queued' THEN now() ELSE finished_at END
             WHERE id = $1 AND status IN ('Queued', 'Running')
             """);
         command.Parameters.AddWithValue(id);
-        command.Parameters.AddWithValue(endAs.ToString());
         return command.ExecuteNonQuery() > 0;
-    }
-
-    /// <summary>How a run asked to stop ends: cancelled, unless its sweep pruned it.</summary>
-    public RunStatus StopStatus(int id)
-    {
-        using var command = _source.CreateCommand("SELECT stop_as FROM runs WHERE id = $1");
-        command.Parameters.AddWithValue(id);
-        return command.ExecuteScalar() is string status && Enum.TryParse<RunStatus>(status, out var parsed) ? parsed : RunStatus.Cancelled;
     }
 
     /// <summary>A run's current attempt and the trainer holding it, or for an ended run the one that ended it (null when none).</summary>
@@ -470,7 +457,7 @@ public sealed class TeamStore : IDisposable
     {
         using var command = _source.CreateCommand("""
             UPDATE runs SET status = 'Queued', queued_at = now(), error = NULL, test = NULL, finished_at = NULL,
-                stop_requested = false, stop_as = NULL, losses = 0
+                stop_requested = false, losses = 0
             WHERE id = $1 AND status = ANY($2)
             """);
         command.Parameters.AddWithValue(id);
@@ -588,7 +575,6 @@ public sealed class TeamStore : IDisposable
     /// <summary>A command on the team database, for the stores that share it (samples).</summary>
     internal NpgsqlCommand Command(string sql) => _source.CreateCommand(sql);
 
-    /// <summary>Runs <paramref name="write"/> only while <paramref name="claim"/> is the run's current, unexpired claim.</summary>
     /// <summary>
     /// A sweep's trial has finished <paramref name="epoch"/>: if that is one of its rungs, ASHA's decision, made once by the
     /// trainer holding the run, fenced like its other writes, under a lock per sweep so two trainers reaching a rung at
@@ -644,6 +630,7 @@ public sealed class TeamStore : IDisposable
         return promoted;
     }
 
+    /// <summary>Runs <paramref name="write"/> only while <paramref name="claim"/> is the run's current, unexpired claim.</summary>
     private void Fenced(RunClaim claim, Action<NpgsqlConnection, NpgsqlTransaction> write)
     {
         using var connection = _source.OpenConnection();

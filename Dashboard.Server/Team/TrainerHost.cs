@@ -101,7 +101,7 @@ public sealed class TrainerHost(TeamStore store, Trainer trainer, TeamOptions op
         }
         catch (OperationCanceledException) when (lease.StopRequested)
         {
-            End(writer, () => store.Finish(claim, store.StopStatus(run.Id), null, null));
+            End(writer, () => store.Finish(claim, RunStatus.Cancelled, null, null));
         }
         catch (OperationCanceledException)
         {
