@@ -112,7 +112,7 @@ public static class SweepCommand
             foreach (var trial in sweep.Trials.Where(t => !t.Status.IsActive() && told.Add(t.Number)))
             {
                 output.WriteLine($"trial {trial.Number} (run #{trial.RunId}) {trial.Status.ToString().ToLowerInvariant()} after {trial.EpochsTrained} epochs: " +
-                    $"{sweep.Spec.Metric.Name} {Value(sweep, trial.Metric)} ({Parameters(trial)})");
+                    $"{sweep.Spec.Metric.Name} {Value(sweep, trial.Metric)} ({SweepAnalysis.Describe(trial.Parameters)})");
             }
             if (sweep.Status != SweepStatus.Running)
             {
@@ -126,7 +126,7 @@ public static class SweepCommand
         if (sweep.Best is { } best)
         {
             output.WriteLine($"best: trial {best.Number} (run #{best.RunId}): {sweep.Spec.Metric.Name} {Value(sweep, best.Metric)}" +
-                $"{(best.TestAccuracy is { } test ? $", test accuracy {test:P2}" : "")} ({Parameters(best)})");
+                $"{(best.TestAccuracy is { } test ? $", test accuracy {test:P2}" : "")} ({SweepAnalysis.Describe(best.Parameters)})");
         }
         if (sweep.Error is { } problem)
         {
@@ -136,7 +136,5 @@ public static class SweepCommand
     }
 
     private static string Value(SweepRecord sweep, double? value) =>
-        value is not { } v ? "none" : sweep.Spec.Metric.Name == SweepMetric.ValidationAccuracy ? v.ToString("P2") : v.ToString("G4");
-
-    private static string Parameters(SweepTrial trial) => string.Join(", ", trial.Parameters.Select(p => $"{p.Key} {SweepAnalysis.Text(p.Value)}"));
+        value is { } v ? sweep.Spec.Metric.Format(v) : "none";
 }

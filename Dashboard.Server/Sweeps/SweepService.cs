@@ -286,7 +286,7 @@ public sealed class SweepService(ISweepStore store, IRunControl runs, ITrainingC
             runs.RunChanged += OnRunChanged;
             if (owner.Poll is null)
             {
-                TakeOver();
+                TakeOver(Remember(store.List()));
             }
         }
         if (owner.Poll is { } poll)
@@ -296,20 +296,26 @@ public sealed class SweepService(ISweepStore store, IRunControl runs, ITrainingC
         return Task.CompletedTask;
     }
 
-    /// <summary>
-    /// The host that starts trials begins: whatever the last owner left training was interrupted (or, on a team, is still with
-    /// its trainers), so the running sweeps' interrupted trials resume and new ones start.
-    /// </summary>
-    private void TakeOver()
+    /// <summary>Which sweep and trial each of these sweeps' runs is; returns them.</summary>
+    private IReadOnlyList<StoredSweep> Remember(IReadOnlyList<StoredSweep> sweeps)
     {
-        foreach (var sweep in store.List())
+        foreach (var sweep in sweeps)
         {
             foreach (var trial in sweep.Trials)
             {
                 _trials[trial.RunId] = (sweep.Id, trial.Number);
             }
         }
-        foreach (var sweep in store.List().Where(s => s.Status == SweepStatus.Running))
+        return sweeps;
+    }
+
+    /// <summary>
+    /// The host that starts trials begins: whatever the last owner left training was interrupted (or, on a team, is still with
+    /// its trainers), so the running sweeps' interrupted trials resume and new ones start.
+    /// </summary>
+    private void TakeOver(IReadOnlyList<StoredSweep> sweeps)
+    {
+        foreach (var sweep in sweeps.Where(s => s.Status == SweepStatus.Running))
         {
             ResumeTrials(sweep);
             Fill(sweep.Id);
@@ -327,20 +333,13 @@ public sealed class SweepService(ISweepStore store, IRunControl runs, ITrainingC
             {
                 lock (_gate)
                 {
-                    var sweeps = store.List();
                     // Every front-end tells its pages about every trial; the owner also starts the next ones.
-                    foreach (var sweep in sweeps)
-                    {
-                        foreach (var trial in sweep.Trials)
-                        {
-                            _trials[trial.RunId] = (sweep.Id, trial.Number);
-                        }
-                    }
+                    var sweeps = Remember(store.List());
                     var owns = owner.Owns();
                     if (owns && !owned)
                     {
                         logger.LogInformation("This front-end now starts the sweeps' trials");
-                        TakeOver();
+                        TakeOver(sweeps);
                     }
                     else if (owns)
                     {

@@ -61,6 +61,9 @@ public sealed record SweepMetric
     /// <summary>The metric of an epoch, or null when the epoch has none (no validation part).</summary>
     public double? Of(EpochMetrics epoch) => Name == ValidationLoss ? epoch.ValidationLoss : epoch.ValidationAccuracy;
 
+    /// <summary>A value of the metric as the pages and the command line show it: a percentage for accuracy.</summary>
+    public string Format(double value) => Name == ValidationAccuracy ? value.ToString("P2") : value.ToString("G4");
+
     /// <summary>True when <paramref name="a"/> is strictly better than <paramref name="b"/>.</summary>
     public bool Better(double a, double b) => Goal == SweepGoal.Maximize ? a > b : a < b;
 }

@@ -44,6 +44,10 @@ public static class SweepAnalysis
         _ => null,
     };
 
+    /// <summary>A trial's parameters on one line: "learningRate 0.001, optimizer sgd".</summary>
+    public static string Describe(IReadOnlyDictionary<string, JsonElement> parameters) =>
+        string.Join(", ", parameters.Select(p => $"{p.Key} {Text(p.Value)}"));
+
     public static string Text(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
 
     /// <summary>The trials the importance is measured on: the completed ones (all that have a metric while fewer than three have completed).</summary>
