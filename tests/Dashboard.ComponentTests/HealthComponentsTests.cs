@@ -56,6 +56,22 @@ public sealed class HealthComponentsTests : ComponentTestBase
     }
 
     [Fact]
+    public void A_chart_given_new_data_while_it_is_still_being_created_draws_that_data_once_created()
+    {
+        var module = JSInterop.SetupModule("./_content/Dashboard.Client/apex.js");
+        var created = module.Setup<int>("create", _ => true); // answered below, after the data changed
+        object Options(string name) => new { series = new[] { new { name } } };
+
+        var cut = Render<ApexChart>(p => p.Add(c => c.Options, Options("first")).Add(c => c.Version, 1));
+        cut.Render(p => p.Add(c => c.Options, Options("second")).Add(c => c.Version, 2));
+        Assert.DoesNotContain(module.Invocations, i => i.Identifier == "update");
+        created.SetResult(7);
+
+        cut.WaitForAssertion(() => Assert.Equal(["second"], SeriesNames(Assert.Single(module.Invocations, i => i.Identifier == "update").Arguments[2]!)));
+        Assert.Equal(["first"], SeriesNames(Assert.Single(module.Invocations, i => i.Identifier == "create").Arguments[1]!));
+    }
+
+    [Fact]
     public void Health_panel_says_what_to_expect_before_anything_is_measured()
     {
         var measuring = Render<HealthPanel>(p => p.Add(c => c.Epochs, [Epoch(1, null)]).Add(c => c.HealthEvery, 50));
