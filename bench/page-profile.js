@@ -1,0 +1,53 @@
+// Where a watching page's main thread goes: starts a run through the API, opens WATCHERS pages on its page
+// (Debian's Chromium via playwright-core), records the first page's JavaScript CPU profile (Chromium's Profiler
+// domain) until the run ends, and prints the busiest functions by self time, grouped by script, in ms per second.
+// Usage: node bench/page-profile.js BASE_URL WATCHERS 'RUN_CONFIG_JSON'
+const { chromium } = require("playwright-core");
+const [baseUrl, watchersText, configJson] = process.argv.slice(2);
+
+(async () => {
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+  const run = await (await fetch(`${baseUrl}/api/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: configJson })).json();
+  const pages = [];
+  for (let i = 0; i < Number(watchersText); i++) {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${baseUrl}/runs/${run.id}`);
+    await page.getByTestId("interactive").waitFor({ timeout: 60000 });
+    pages.push(page);
+  }
+  const cdp = await pages[0].context().newCDPSession(pages[0]);
+  await cdp.send("Performance.enable");
+  const metric = async name => (await cdp.send("Performance.getMetrics")).metrics.find(m => m.name === name).value;
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 500 });
+  const began = Date.now();
+  const taskBefore = await metric("TaskDuration");
+  await cdp.send("Profiler.start");
+  for (;;) {
+    const state = await (await fetch(`${baseUrl}/api/runs/${run.id}`)).json();
+    if (!["Queued", "Running"].includes(state.status)) break;
+    await new Promise(r => setTimeout(r, 500));
+  }
+  const { profile } = await cdp.send("Profiler.stop");
+  const seconds = (Date.now() - began) / 1000;
+  const taskMsPerSecond = (await metric("TaskDuration") - taskBefore) * 1000 / seconds;
+  // Self time per sampled node: the sampling interval between consecutive samples.
+  const self = new Map();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0) / 1000));
+  const rows = new Map();
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const key = `${functionName || "(anonymous)"} ${url.split("/").pop()}:${lineNumber + 1}`;
+    rows.set(key, (rows.get(key) ?? 0) + (self.get(node.id) ?? 0));
+  }
+  const byScript = new Map();
+  for (const node of profile.nodes) {
+    const script = node.callFrame.url.split("/").pop() || node.callFrame.functionName;
+    byScript.set(script, (byScript.get(script) ?? 0) + (self.get(node.id) ?? 0));
+  }
+  const top = (map, n) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, ms]) => `${(ms / seconds).toFixed(1).padStart(7)} ms/s  ${k}`);
+  console.log(`run ${run.id}, ${seconds.toFixed(0)} s profiled, ${pages.length} pages; page 1's main thread (TaskDuration): ${taskMsPerSecond.toFixed(0)} ms/s`);
+  console.log("by script:\n" + top(byScript, 15).join("\n"));
+  console.log("by function:\n" + top(rows, 30).join("\n"));
+  await browser.close();
+})().catch(e => { console.error(e); process.exit(1); });
