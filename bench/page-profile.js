@@ -45,9 +45,21 @@ const [baseUrl, watchersText, configJson] = process.argv.slice(2);
     const script = node.callFrame.url.split("/").pop() || node.callFrame.functionName;
     byScript.set(script, (byScript.get(script) ?? 0) + (self.get(node.id) ?? 0));
   }
+  // Each sample charged to the nearest of the project's own scripts on its stack (what asked ApexCharts to draw).
+  const parent = new Map();
+  profile.nodes.forEach(n => (n.children ?? []).forEach(c => parent.set(c, n)));
+  const byId = new Map(profile.nodes.map(n => [n.id, n]));
+  const ours = new Map();
+  for (const [id, ms] of self) {
+    let node = byId.get(id);
+    while (node && !/_content\/Dashboard\.Client\/(?!lib\/)/.test(node.callFrame.url)) node = parent.get(node.id);
+    const key = node ? `${node.callFrame.functionName || "(anonymous)"} ${node.callFrame.url.split("/").pop()}:${node.callFrame.lineNumber + 1}` : "(not under the project's scripts)";
+    ours.set(key, (ours.get(key) ?? 0) + ms);
+  }
   const top = (map, n) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, ms]) => `${(ms / seconds).toFixed(1).padStart(7)} ms/s  ${k}`);
   console.log(`run ${run.id}, ${seconds.toFixed(0)} s profiled, ${pages.length} pages; page 1's main thread (TaskDuration): ${taskMsPerSecond.toFixed(0)} ms/s`);
   console.log("by script:\n" + top(byScript, 15).join("\n"));
-  console.log("by function:\n" + top(rows, 30).join("\n"));
+  console.log("by function:\n" + top(rows, 20).join("\n"));
+  console.log("by the project's function that led there:\n" + top(ours, 15).join("\n"));
   await browser.close();
 })().catch(e => { console.error(e); process.exit(1); });

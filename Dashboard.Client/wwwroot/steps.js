@@ -162,14 +162,15 @@ function draw(chart) {
   chart.cost = performance.now() - began;
 }
 
-// Live points are drawn every 2 s, or less often (every 10 s at most) when drawing takes more than 1 % of the time:
-// a draw of 500 points a line costs about 35 ms here, and ten pages on one core drawing four times a second kept its
-// main thread busy. A chart's first points, a run's state and its epochs are drawn at once.
+// Live points are drawn every 2 s, or less often (every 10 s at most) when drawing would take more than 0.5 % of the
+// time (1 % for the page's two charts): a draw of 500 points a line costs about 35 ms here, and ten pages on one core
+// drawing four times a second kept its main thread busy. A chart's first points, a run's state and its epochs are
+// drawn at once.
 function redraw(runId, now = false) {
   charts.forEach(chart => {
     if (chart.runId !== runId) return;
     if (now || chart.element.dataset.steps === "0") { clearTimeout(chart.timer); draw(chart); }
-    else chart.timer ??= setTimeout(() => draw(chart), Math.min(10000, Math.max(2000, 100 * chart.cost)));
+    else chart.timer ??= setTimeout(() => draw(chart), Math.min(10000, Math.max(2000, 200 * chart.cost)));
   });
 }
 
