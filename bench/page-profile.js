@@ -17,11 +17,12 @@ const [baseUrl, watchersText, configJson] = process.argv.slice(2);
   }
   const cdp = await pages[0].context().newCDPSession(pages[0]);
   await cdp.send("Performance.enable");
-  const metric = async name => (await cdp.send("Performance.getMetrics")).metrics.find(m => m.name === name).value;
+  const kinds = ["TaskDuration", "ScriptDuration", "RecalcStyleDuration", "LayoutDuration"];
+  const metrics = async () => Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.filter(m => kinds.includes(m.name)).map(m => [m.name, m.value]));
   await cdp.send("Profiler.enable");
   await cdp.send("Profiler.setSamplingInterval", { interval: 500 });
   const began = Date.now();
-  const taskBefore = await metric("TaskDuration");
+  const metricsBefore = await metrics();
   await cdp.send("Profiler.start");
   for (;;) {
     const state = await (await fetch(`${baseUrl}/api/runs/${run.id}`)).json();
@@ -30,7 +31,8 @@ const [baseUrl, watchersText, configJson] = process.argv.slice(2);
   }
   const { profile } = await cdp.send("Profiler.stop");
   const seconds = (Date.now() - began) / 1000;
-  const taskMsPerSecond = (await metric("TaskDuration") - taskBefore) * 1000 / seconds;
+  const metricsAfter = await metrics();
+  const mainThread = kinds.map(k => `${k} ${((metricsAfter[k] - metricsBefore[k]) * 1000 / seconds).toFixed(0)}`).join(", ");
   // Self time per sampled node: the sampling interval between consecutive samples.
   const self = new Map();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0) / 1000));
@@ -57,7 +59,7 @@ const [baseUrl, watchersText, configJson] = process.argv.slice(2);
     ours.set(key, (ours.get(key) ?? 0) + ms);
   }
   const top = (map, n) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, ms]) => `${(ms / seconds).toFixed(1).padStart(7)} ms/s  ${k}`);
-  console.log(`run ${run.id}, ${seconds.toFixed(0)} s profiled, ${pages.length} pages; page 1's main thread (TaskDuration): ${taskMsPerSecond.toFixed(0)} ms/s`);
+  console.log(`run ${run.id}, ${seconds.toFixed(0)} s profiled, ${pages.length} pages; page 1's main thread, ms/s: ${mainThread}`);
   console.log("by script:\n" + top(byScript, 15).join("\n"));
   console.log("by function:\n" + top(rows, 20).join("\n"));
   console.log("by the project's function that led there:\n" + top(ours, 15).join("\n"));

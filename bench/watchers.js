@@ -56,11 +56,15 @@ const percentile = (values, p) => {
   if (!process.env.WATCH_PAGE) await Promise.all(pages.map(p => p.getByTestId("loss-chart").and(p.locator(`[data-points="${run.epochs.length}"]`)).waitFor({ timeout: 30000 })));
   const latencies = (await Promise.all(pages.map(p => p.evaluate(() => window.dashboardChartLatencies ?? [])))).flat();
   const delivery = (await Promise.all(pages.map(p => p.evaluate(() => window.dashboardChartDelivery ?? [])))).flat();
-  const rates = run.epochs.slice(1).map(e => e.imagesPerSecond);
+  // The epochs that began (the previous one's end) once every page was open: opening ten run pages on one core takes
+  // tens of seconds, and a run of a few epochs may be half over by then. Epoch 1 (warm-up) never counts.
+  const watched = run.epochs.filter((e, i) => i > 0 && Date.parse(run.epochs[i - 1].completedAt) >= before.wall);
+  if (!watched.length) throw new Error(`no epoch of run ${run.id} began after the pages opened: give the run more epochs`);
+  const rates = watched.map(e => e.imagesPerSecond);
   const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
   console.log(JSON.stringify({
     watchers, run: run.id, status: run.status, epochs: run.epochs.length,
-    imagesPerSecond: Math.round(mean), perEpoch: run.epochs.map(e => Math.round(e.imagesPerSecond)),
+    imagesPerSecond: Math.round(mean), epochsWatched: watched.map(e => e.epoch), perEpoch: run.epochs.map(e => Math.round(e.imagesPerSecond)),
     latencyMs: { count: latencies.length, p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: Math.max(...latencies) },
     coresUsed: { server: Math.round(cores.server * 100) / 100, browsers: Math.round(cores.browsers * 100) / 100 },
     pageMainThreadMsPerSecond: mainThread,

@@ -5,10 +5,12 @@ import { chartHost } from "./chart-host.js";
 const charts = new Map();
 let nextId = 1;
 
-// A live change (deferred) is drawn at most every 10 s, the latest options then; any other change at once. A health
-// heatmap's redraw costs about 30 ms in Chromium, and redrawing the run page's six at each live sample (about one a
-// second) took 200 ms a second of a watching page's main thread (bench/page-profile.js).
-const liveInterval = 10000;
+// A live change (deferred) is drawn at most every 10 s, or less often (every 60 s at most) when drawing would take
+// more than 0.5 % of the time; the latest options then; any other change at once. Redrawing the run page's six health
+// heatmaps at each live sample (about one a second) took 200 ms a second of a watching page's main thread
+// (bench/page-profile.js).
+const liveInterval = id => Math.min(60000, Math.max(10000, 200 * (costs.get(id) ?? 0)));
+const costs = new Map();
 const lastDrawn = new Map();
 const pending = new Map();
 
@@ -30,7 +32,7 @@ export function create(element, options) {
 export function update(id, element, options, deferred = false) {
   clearTimeout(pending.get(id));
   pending.delete(id);
-  const wait = deferred ? (lastDrawn.get(id) ?? -Infinity) + liveInterval - performance.now() : 0;
+  const wait = deferred ? (lastDrawn.get(id) ?? -Infinity) + liveInterval(id) - performance.now() : 0;
   if (wait > 0) {
     pending.set(id, setTimeout(() => { pending.delete(id); draw(id, element, options); }, wait));
   } else {
@@ -41,8 +43,9 @@ export function update(id, element, options, deferred = false) {
 function draw(id, element, options) {
   const apex = charts.get(id);
   if (!apex) return;
-  apex.updateOptions(withDefaults(options), true, false);
-  lastDrawn.set(id, performance.now());
+  const began = performance.now();
+  lastDrawn.set(id, began);
+  Promise.resolve(apex.updateOptions(withDefaults(options), true, false)).finally(() => costs.set(id, performance.now() - began));
   element.dataset.series = String(options.series.length);
 }
 
@@ -50,6 +53,7 @@ export function dispose(id) {
   clearTimeout(pending.get(id));
   pending.delete(id);
   lastDrawn.delete(id);
+  costs.delete(id);
   charts.get(id)?.destroy();
   charts.delete(id);
 }
