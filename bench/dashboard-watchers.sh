@@ -14,16 +14,20 @@ rounds="${ROUNDS:-3}"
 config="${RUN_CONFIG:-{\"model\":\"cnn-bn\",\"epochs\":4,\"testLimit\":1000,\"device\":\"cpu\"\}}"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 start_dashboard "${PORT:-5091}" "${SERVER_CPUS:-}"
-trap 'kill $server; rm -rf "$runs"' EXIT
+busy=""
+trap 'kill $server $busy 2>/dev/null; rm -rf "$runs"' EXIT
 for _ in $(seq 1 "$rounds"); do
   pinned "${BROWSER_CPUS:-}" node bench/watchers.js "$url" 0 "$config"
   pinned "${BROWSER_CPUS:-}" node bench/watchers.js "$url" "$watchers" "$config"
   if [[ -n "${BUSY_CONTROL:-}" ]]; then
     # The control: no page, a shell loop keeping the browsers' cores busy. What it costs the training is what any
     # busy neighbour core costs on this machine (shared caches, the hypervisor), not what watching costs.
-    pinned "${BROWSER_CPUS:-}" sh -c 'while :; do :; done' &
+    loop=(sh -c 'while :; do :; done')
+    [[ -n "${BROWSER_CPUS:-}" ]] && loop=(taskset -c "$BROWSER_CPUS" "${loop[@]}")
+    "${loop[@]}" & # taskset execs the loop, so $! is the loop itself (through a shell function it was not)
     busy=$!
     pinned "${BROWSER_CPUS:-}" node bench/watchers.js "$url" 0 "$config" | sed 's/^{"watchers":0/{"watchers":0,"busyLoop":true/'
     kill "$busy"
+    busy=""
   fi
 done
