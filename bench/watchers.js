@@ -1,6 +1,6 @@
-// Measures what watching costs and how fast epochs reach the screen: starts a run through the
-// API, opens N browser pages on its page /runs/ID (Debian's Chromium via playwright-core; or
-// on WATCH_PAGE, e.g. /runs, with the run started after they opened), waits for it to finish, then prints the run's training images/s, the CPU cores the server and the
+// Measures what watching costs and how fast epochs reach the screen: opens N browser pages on the page of the run it
+// is about to start, /runs/ID (Debian's Chromium via playwright-core; or on WATCH_PAGE, e.g. /runs), starts the run
+// through the API, waits for it to finish, then prints the run's training images/s, the CPU cores the server and the
 // browsers used meanwhile, each page's main-thread ms per second (Chromium's Performance
 // domain) and, from the pages, the time from each epoch's server timestamp to the message
 // arriving (deliveryMs) and to its point being drawn (latencyMs).
@@ -25,12 +25,13 @@ const percentile = (values, p) => {
   const start = async () => (await fetch(`${baseUrl}/api/runs`, {
     method: "POST", headers: { "content-type": "application/json" }, body: configJson,
   })).json();
-  // On the run's own page the pages join while epoch 1 trains (epoch 1 is left out of the rate below).
-  let created = process.env.WATCH_PAGE ? null : await start();
+  // On the run's own page the pages open before the run exists, on the number it will get (this bench's server makes
+  // no other runs), and show it once it is queued: opening ten busy pages one after another took minutes.
+  const next = 1 + Math.max(0, ...(await (await fetch(`${baseUrl}/api/runs`)).json()).map(r => r.id));
   const pages = [];
   for (let i = 0; i < watchers; i++) {
     const page = await (await browser.newContext()).newPage();
-    await page.goto(`${baseUrl}${process.env.WATCH_PAGE ?? `/runs/${created.id}`}`);
+    await page.goto(`${baseUrl}${process.env.WATCH_PAGE ?? `/runs/${next}`}`);
     await page.locator("[data-testid=interactive], [data-testid=runs-grid]").first().waitFor({ timeout: 60000 });
     const cdp = await page.context().newCDPSession(page);
     await cdp.send("Performance.enable");
@@ -39,7 +40,8 @@ const percentile = (values, p) => {
   }
   const before = { browsers: cpuSeconds("chromium"), server: cpuSeconds("Dashboard.Server.dll"), wall: Date.now() };
   const metricsBefore = await Promise.all(pages.map(p => p.metrics()));
-  created ??= await start();
+  const created = await start();
+  if (!process.env.WATCH_PAGE && created.id !== next) throw new Error(`the run is #${created.id}, the pages watch #${next}`);
   let run;
   for (;;) {
     run = await (await fetch(`${baseUrl}/api/runs/${created.id}`)).json();
