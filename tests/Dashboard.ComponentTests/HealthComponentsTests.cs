@@ -72,6 +72,25 @@ public sealed class HealthComponentsTests : ComponentTestBase
     }
 
     [Fact]
+    public void Health_panel_lets_a_live_sample_wait_redraws_a_new_epoch_at_once_and_leaves_the_histograms_to_measured_epochs()
+    {
+        var module = JSInterop.SetupModule("./_content/Dashboard.Client/apex.js");
+        module.Setup<int>("create", _ => true).SetResult(1);
+        IReadOnlyList<EpochMetrics> one = [Epoch(1, Health(1))];
+        var cut = Render<HealthPanel>(p => p.Add(c => c.Epochs, one).Add(c => c.Live, new HealthSample(2, 10, 20, Health(2), [])));
+        var maps = cut.FindAll("[data-testid^=health-map-]").Count;
+        List<bool> Updates() => [.. module.Invocations.Where(i => i.Identifier == "update").Select(i => (bool)i.Arguments[3]!)];
+
+        // A later sample of the running epoch: every heatmap told, each deferred; the histograms (epoch 1 only) untouched.
+        cut.Render(p => p.Add(c => c.Epochs, one).Add(c => c.Live, new HealthSample(2, 20, 40, Health(3), [])));
+        Assert.Equal(Enumerable.Repeat(true, maps), Updates());
+
+        // Epoch 2 ends: the heatmaps at once, and the histograms gain it.
+        cut.Render(p => p.Add(c => c.Epochs, [.. one, Epoch(2, Health(3))]).Add(c => c.Live, null));
+        Assert.Equal(Enumerable.Repeat(true, maps).Concat(Enumerable.Repeat(false, maps + 2)), Updates());
+    }
+
+    [Fact]
     public void Health_panel_says_what_to_expect_before_anything_is_measured()
     {
         var measuring = Render<HealthPanel>(p => p.Add(c => c.Epochs, [Epoch(1, null)]).Add(c => c.HealthEvery, 50));
