@@ -57,6 +57,21 @@ public class RunsPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
         await Assertions.Expect(runs.GetByTestId("overlay-gradients")).ToHaveAttributeAsync("data-series", "1");
     }
     [Fact]
+    public async Task A_run_page_opened_before_its_run_exists_shows_the_run_once_it_is_made()
+    {
+        await using var server = new RunningServer();
+        var page = await server.Open(browser.Browser, "/runs/1");
+        await Assertions.Expect(page.GetByTestId("run-missing")).ToBeVisibleAsync();
+
+        var run = await server.Train(new { model = "logreg", epochs = 1, batchSize = 8 });
+
+        Assert.Equal(1, run.Id);
+        await Assertions.Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Completed");
+        await Assertions.Expect(page.GetByTestId("loss-chart")).ToHaveAttributeAsync("data-points", "1");
+        Assert.Equal(0, await page.GetByTestId("run-missing").CountAsync());
+    }
+
+    [Fact]
     public async Task Ticked_runs_are_compared_per_step_one_line_each_named_with_its_final_and_best_value_and_downloadable()
     {
         await using var server = new RunningServer();
