@@ -2,6 +2,7 @@
 // and 28x28 preview being drawn (draw.js records it in window.dashboardPredictLatencies).
 // Usage: node bench/draw-latency.js BASE_URL STROKES
 const { chromium } = require("playwright-core");
+const { startRun, runEnded } = require("./run-api");
 const [baseUrl, strokesText] = process.argv.slice(2);
 const strokes = Number(strokesText);
 
@@ -11,16 +12,9 @@ const percentile = (values, p) => {
 };
 
 (async () => {
-  const run = await (await fetch(`${baseUrl}/api/runs`, {
-    method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "cnn-bn", epochs: 1, trainLimit: 15000, device: "cpu" }),
-  })).json();
-  for (;;) {
-    const r = await (await fetch(`${baseUrl}/api/runs/${run.id}`)).json();
-    if (r.status === "Completed") break;
-    if (!["Queued", "Running"].includes(r.status)) throw new Error(`run ended ${r.status}`);
-    await new Promise(resolve => setTimeout(resolve, 500));
-  }
+  const run = await startRun(baseUrl, JSON.stringify({ model: "cnn-bn", epochs: 1, trainLimit: 15000, device: "cpu" }));
+  const ended = await runEnded(baseUrl, run.id, 500);
+  if (ended.status !== "Completed") throw new Error(`run ended ${ended.status}`);
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],

@@ -10,6 +10,7 @@
 const fs = require("fs");
 const { statSeconds } = require("./proc-cpu");
 const { connectToHub } = require("./hub-client");
+const { startRun, runEnded } = require("./run-api");
 const [baseUrl, roundsText, configJson] = process.argv.slice(2);
 
 async function follow(runId) {
@@ -37,15 +38,10 @@ function serverCpu() {
 
 async function measure(followers) {
   // Followers connect while the run is queued behind nothing: create it, then follow at once.
-  const run = await (await fetch(`${baseUrl}/api/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: configJson })).json();
+  const run = await startRun(baseUrl, configJson);
   const clients = await Promise.all(Array.from({ length: followers }, () => follow(run.id)));
   const before = serverCpu();
-  let done;
-  for (;;) {
-    done = await (await fetch(`${baseUrl}/api/runs/${run.id}`)).json();
-    if (!["Queued", "Running"].includes(done.status)) break;
-    await new Promise(r => setTimeout(r, 250));
-  }
+  const done = await runEnded(baseUrl, run.id);
   await new Promise(r => setTimeout(r, 300)); // let the last epoch reach the clients
   const after = serverCpu();
   const received = clients.map(x => x.epochs());

@@ -3,11 +3,12 @@
 // domain) until the run ends, and prints the busiest functions by self time, grouped by script, in ms per second.
 // Usage: node bench/page-profile.js BASE_URL WATCHERS 'RUN_CONFIG_JSON'
 const { chromium } = require("playwright-core");
+const { startRun, runEnded } = require("./run-api");
 const [baseUrl, watchersText, configJson] = process.argv.slice(2);
 
 (async () => {
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
-  const run = await (await fetch(`${baseUrl}/api/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: configJson })).json();
+  const run = await startRun(baseUrl, configJson);
   const pages = [];
   for (let i = 0; i < Number(watchersText); i++) {
     const page = await (await browser.newContext()).newPage();
@@ -24,11 +25,7 @@ const [baseUrl, watchersText, configJson] = process.argv.slice(2);
   const began = Date.now();
   const metricsBefore = await metrics();
   await cdp.send("Profiler.start");
-  for (;;) {
-    const state = await (await fetch(`${baseUrl}/api/runs/${run.id}`)).json();
-    if (!["Queued", "Running"].includes(state.status)) break;
-    await new Promise(r => setTimeout(r, 500));
-  }
+  await runEnded(baseUrl, run.id, 500);
   const { profile } = await cdp.send("Profiler.stop");
   const seconds = (Date.now() - began) / 1000;
   const metricsAfter = await metrics();

@@ -5,19 +5,12 @@
 //     trainers take one each), from the first start to the last finish.
 // Usage: node bench/team.js 'RUN_CONFIG_JSON' URL1 URL2 ...
 const { connectToHub } = require("./hub-client");
+const { startRun, runEnded } = require("./run-api");
 const [configJson, ...urls] = process.argv.slice(2);
 const followers = Number(process.env.FOLLOWERS ?? 100);
-const json = { "content-type": "application/json" };
 
-const start = async url => (await fetch(`${url}/api/runs`, { method: "POST", headers: json, body: configJson })).json();
-const get = async (url, id) => (await fetch(`${url}/api/runs/${id}`)).json();
-async function finished(url, id) {
-  for (;;) {
-    const run = await get(url, id);
-    if (!["Queued", "Running"].includes(run.status)) return run;
-    await new Promise(r => setTimeout(r, 200));
-  }
-}
+const start = url => startRun(url, configJson);
+const finished = (url, id) => runEnded(url, id, 200);
 const wall = runs => (Math.max(...runs.map(r => Date.parse(r.finishedAt))) - Math.min(...runs.map(r => Date.parse(r.startedAt)))) / 1000;
 
 (async () => {

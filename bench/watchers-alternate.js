@@ -5,6 +5,7 @@
 // A page (re)opened at an epoch's start loads during that epoch, which counts against watching.
 // Usage: node bench/watchers-alternate.js BASE_URL WATCHERS 'RUN_CONFIG_JSON'   (RUN_CONFIG with 7 epochs or more)
 const { chromium } = require("playwright-core");
+const { startRun, runEnded } = require("./run-api");
 const [baseUrl, watchersText, configJson] = process.argv.slice(2);
 
 (async () => {
@@ -13,19 +14,15 @@ const [baseUrl, watchersText, configJson] = process.argv.slice(2);
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
   const pages = await Promise.all(Array.from({ length: Number(watchersText) }, async () => (await browser.newContext()).newPage()));
-  const run = await (await fetch(`${baseUrl}/api/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: configJson })).json();
+  const run = await startRun(baseUrl, configJson);
   let done = 0;
-  let state;
-  for (;;) {
-    state = await (await fetch(`${baseUrl}/api/runs/${run.id}`)).json();
-    if (!["Queued", "Running"].includes(state.status)) break;
-    if (state.epochs.length !== done && state.epochs.length >= 1) {
-      done = state.epochs.length;
+  const state = await runEnded(baseUrl, run.id, 250, async training => {
+    if (training.epochs.length !== done && training.epochs.length >= 1) {
+      done = training.epochs.length;
       const watch = (done + 1) % 2 === 0; // the epoch now starting
       await Promise.all(pages.map(p => p.goto(watch ? `${baseUrl}/runs/${run.id}` : "about:blank")));
     }
-    await new Promise(r => setTimeout(r, 250));
-  }
+  });
   const rate = e => state.epochs[e - 1]?.imagesPerSecond;
   const pairs = [];
   for (let e = 2; e <= state.epochs.length; e += 2) {

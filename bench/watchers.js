@@ -6,6 +6,7 @@
 // arriving (deliveryMs) and to its point being drawn (latencyMs).
 // Usage: node bench/watchers.js BASE_URL WATCHERS 'RUN_CONFIG_JSON'
 const { chromium } = require("playwright-core");
+const { startRun, runEnded } = require("./run-api");
 const [baseUrl, watchersText, configJson] = process.argv.slice(2);
 const watchers = Number(watchersText);
 
@@ -22,9 +23,6 @@ const percentile = (values, p) => {
     executablePath: "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
   });
-  const start = async () => (await fetch(`${baseUrl}/api/runs`, {
-    method: "POST", headers: { "content-type": "application/json" }, body: configJson,
-  })).json();
   // On the run's own page the pages open before the run exists, on the number it will get (this bench's server makes
   // no other runs), and show it once it is queued: opening ten busy pages one after another took minutes.
   const next = 1 + Math.max(0, ...(await (await fetch(`${baseUrl}/api/runs`)).json()).map(r => r.id));
@@ -40,14 +38,9 @@ const percentile = (values, p) => {
   }
   const before = { browsers: cpuSeconds("chromium"), server: cpuSeconds("Dashboard.Server.dll"), wall: Date.now() };
   const metricsBefore = await Promise.all(pages.map(p => p.metrics()));
-  const created = await start();
+  const created = await startRun(baseUrl, configJson);
   if (!process.env.WATCH_PAGE && created.id !== next) throw new Error(`the run is #${created.id}, the pages watch #${next}`);
-  let run;
-  for (;;) {
-    run = await (await fetch(`${baseUrl}/api/runs/${created.id}`)).json();
-    if (!["Queued", "Running"].includes(run.status)) break;
-    await new Promise(r => setTimeout(r, 250));
-  }
+  const run = await runEnded(baseUrl, created.id);
   const wall = (Date.now() - before.wall) / 1000;
   const metricsAfter = await Promise.all(pages.map(p => p.metrics()));
   // Per page, the renderer's main-thread seconds during the run, by kind (Chromium's Performance domain).

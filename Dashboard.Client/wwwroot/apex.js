@@ -1,6 +1,6 @@
 // Charts whose whole ApexCharts options are built in .NET (the health heatmaps and histograms): create, replace the
 // options, dispose. Animations, the toolbar and the injected stylesheet are off as in the other charts.
-import { chartHost } from "./chart-host.js";
+import { chartHost, redrawInterval } from "./chart-host.js";
 
 const charts = new Map();
 let nextId = 1;
@@ -9,7 +9,6 @@ let nextId = 1;
 // more than 0.5 % of the time; the latest options then; any other change at once. Redrawing the run page's six health
 // heatmaps at each live sample (about one a second) took 200 ms a second of a watching page's main thread
 // (bench/page-profile.js).
-const liveInterval = id => Math.min(60000, Math.max(10000, 200 * (costs.get(id) ?? 0)));
 const costs = new Map();
 const lastDrawn = new Map();
 const pending = new Map();
@@ -32,7 +31,7 @@ export function create(element, options) {
 export function update(id, element, options, deferred = false) {
   clearTimeout(pending.get(id));
   pending.delete(id);
-  const wait = deferred ? (lastDrawn.get(id) ?? -Infinity) + liveInterval(id) - performance.now() : 0;
+  const wait = deferred ? (lastDrawn.get(id) ?? -Infinity) + redrawInterval(costs.get(id) ?? 0, 10000, 60000) - performance.now() : 0;
   if (wait > 0) {
     pending.set(id, setTimeout(() => { pending.delete(id); draw(id, element, options); }, wait));
   } else {

@@ -21,3 +21,9 @@ export function chartHost(element) {
   root.replaceChildren(inner);
   return inner;
 }
+
+// How long a live chart waits before its next redraw: at least `least` ms, and long enough that drawing (`cost` ms,
+// timed to ApexCharts' promise) takes at most 0.5 % of the time, up to `most` ms.
+export function redrawInterval(cost, least, most) {
+  return Math.min(most, Math.max(least, 200 * cost));
+}

@@ -4,7 +4,7 @@
 // (live StepsAdded and EpochCompleted are held from then on), then its stored steps from GET /api/runs/{id}/steps
 // (downsampled by the server); points already held are skipped by step, so nothing is missed or drawn twice.
 // ApexCharts and signalR are the UMD builds loaded by App.razor from wwwroot/lib.
-import { chartHost } from "./chart-host.js";
+import { chartHost, redrawInterval } from "./chart-host.js";
 
 const charts = new Map();
 const runs = new Map();
@@ -171,7 +171,7 @@ function redraw(runId, now = false) {
   charts.forEach(chart => {
     if (chart.runId !== runId) return;
     if (now || chart.element.dataset.steps === "0") { clearTimeout(chart.timer); draw(chart); }
-    else chart.timer ??= setTimeout(() => draw(chart), Math.min(10000, Math.max(2000, 200 * chart.cost)));
+    else chart.timer ??= setTimeout(() => draw(chart), redrawInterval(chart.cost, 2000, 10000));
   });
 }
 
