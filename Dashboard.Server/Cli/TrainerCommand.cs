@@ -33,7 +33,7 @@ public static class TrainerCommand
         services.AddSingleton(team);
         // The team's imported datasets, fetched into this host's data folder when a run first needs one.
         services.AddSingleton(sp => new DatasetCatalog(sp.GetRequiredService<IOptions<DataOptions>>().Value, new TeamDatasets(team.Postgres)));
-        services.AddSingleton(_ => new TeamStore(team.Postgres));
+        services.AddSingleton(_ => new TeamStore(TeamStore.ForTrainer(team.Postgres, team.Lease)));
         // A run with IncludeSamples trains on the samples saved on any front-end.
         services.AddSingleton(sp => new Samples.SampleService(new TeamSampleStore(sp.GetRequiredService<TeamStore>()), sp.GetRequiredService<DatasetCatalog>()));
         services.AddSingleton(sp => new Trainer(sp.GetRequiredService<DatasetCatalog>(), sp.GetRequiredService<Samples.SampleService>().TrainingImages));

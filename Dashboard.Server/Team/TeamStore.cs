@@ -72,6 +72,18 @@ public sealed class TeamStore : IDisposable
         transaction.Commit();
     }
 
+    /// <summary>
+    /// A trainer's connection string: the database ends a session left idle inside a transaction for longer than
+    /// <paramref name="lease"/>, so a trainer frozen in the middle of a write (a stopped process, a suspended machine)
+    /// releases the run row it locked and another trainer can take the run over; its write is rolled back.
+    /// </summary>
+    public static string ForTrainer(string connectionString, TimeSpan lease)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.Options = $"{builder.Options} -c idle_in_transaction_session_timeout={(long)lease.TotalMilliseconds}".Trim();
+        return builder.ConnectionString;
+    }
+
     private static void CreateSchema(NpgsqlConnection connection, NpgsqlTransaction transaction) =>
         Execute(connection, transaction, """
             CREATE TABLE IF NOT EXISTS runs (
@@ -374,9 +386,11 @@ public sealed class TeamStore : IDisposable
                 status = CASE WHEN losses + 1 >= $1 THEN 'Lost' ELSE 'Queued' END,
                 finished_at = CASE WHEN losses + 1 >= $1 THEN now() END,
                 error = 'Its trainer stopped renewing its lease (attempt ' || attempt || ').'
-            WHERE status = 'Running' AND lease_expires_at < now()
+            WHERE id IN (SELECT id FROM runs WHERE status = 'Running' AND lease_expires_at < now() FOR UPDATE SKIP LOCKED)
             RETURNING id
             """);
+        // SKIP LOCKED: a run whose row is still locked by its frozen holder (see ForTrainer) waits for a later look
+        // instead of stalling this trainer's loop.
         command.Parameters.AddWithValue(maxLosses);
         using var row = command.ExecuteReader();
         var ids = new List<int>();
@@ -568,7 +582,9 @@ public sealed class TeamStore : IDisposable
     }
 
     /// <summary>The database could not be reached or answered with a transient error (a restart, a cut connection): worth retrying.</summary>
-    public static bool IsFault(Exception e) => e is NpgsqlException { IsTransient: true } || (e is NpgsqlException and not PostgresException);
+    public static bool IsFault(Exception e) => e is NpgsqlException { IsTransient: true } || (e is NpgsqlException and not PostgresException)
+        // The server ended the session (an idle-in-transaction timeout, an administrator, a shutdown): the connection's fault, not the statement's.
+        || e is PostgresException { InvariantSeverity: "FATAL" or "PANIC" };
 
     public void Dispose() => _source.Dispose();
 

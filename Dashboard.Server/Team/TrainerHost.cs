@@ -91,7 +91,8 @@ public sealed class TrainerHost(TeamStore store, Trainer trainer, TeamOptions op
             writer.Persist(() => store.Finish(claim, RunStatus.Completed, result.Test, null));
             logger.LogInformation("Run {RunId} completed: test accuracy {Accuracy:P2}", run.Id, result.Test.Accuracy);
         }
-        catch (Exception e) when (e is LeaseLostException || (e is OperationCanceledException && lease.Lost))
+        // A database fault once the lease has run out (this host was frozen or cut off for longer) is the lease lost too.
+        catch (Exception e) when (e is LeaseLostException || (e is OperationCanceledException && lease.Lost) || (TeamStore.IsFault(e) && !lease.WithinLease()))
         {
             logger.LogWarning("Run {RunId} attempt {Attempt}: the lease is lost, training stopped and nothing more is written ({Message})", run.Id, claim.Attempt, e.Message);
         }

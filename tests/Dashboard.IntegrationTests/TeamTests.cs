@@ -89,6 +89,36 @@ public sealed class TeamStoreTests(PostgresFixture postgres) : IClassFixture<Pos
     }
 
     [Fact]
+    public void A_trainer_frozen_inside_a_write_holds_its_run_no_longer_than_its_lease_and_its_write_is_rolled_back()
+    {
+        var database = postgres.NewDatabase();
+        using var store = new TeamStore(database);
+        var run = store.Enqueue(Plans.Of(Cpu));
+        var lease = TimeSpan.FromSeconds(1);
+        var frozen = store.Claim("frozen", [RunPlan.AnyDevice], lease)!;
+        // What a trainer's fenced write holds when its process is stopped between locking the run's row and committing.
+        using var connection = new NpgsqlConnection(TeamStore.ForTrainer(database, lease));
+        connection.Open();
+        using var transaction = connection.BeginTransaction();
+        using (var write = new NpgsqlCommand("UPDATE runs SET error = 'written by the frozen trainer' WHERE id = $1", connection, transaction))
+        {
+            write.Parameters.AddWithValue(run.Id);
+            Assert.Equal(1, write.ExecuteNonQuery());
+        }
+
+        // The other trainers' loop is not stalled by the lock, and the run goes back to the queue once the database has
+        // ended the frozen session.
+        Assert.Equal([run.Id], Eventually(() => store.RequeueExpired(maxLosses: 3)));
+        Assert.Contains("stopped renewing its lease", store.Get(run.Id)!.Error);
+        Assert.Equal((run.Id, 2), store.Claim("other", [RunPlan.AnyDevice], Lease) is { } taken ? (taken.Run.Id, taken.Attempt) : default);
+
+        // The frozen trainer wakes: its transaction is gone and what it wrote with it; its next writes are refused.
+        var woken = Assert.ThrowsAny<NpgsqlException>(() => transaction.Commit());
+        Assert.True(TeamStore.IsFault(woken), woken.ToString());
+        Assert.Throws<LeaseLostException>(() => store.SaveEpoch(frozen, Epoch(1)));
+    }
+
+    [Fact]
     public void A_run_whose_trainers_keep_dying_becomes_lost_after_the_limit()
     {
         using var store = new TeamStore(postgres.NewDatabase());
