@@ -34,6 +34,12 @@ public static class DashboardHostExtensions
     {
         // Package static assets (MudBlazor's CSS and JS) are served outside Development too.
         builder.WebHost.UseStaticWebAssets();
+        // ASP.NET Core logs each request at Information: six console lines per page load or API poll. Requests are
+        // logged from Warning up unless Logging__LogLevel__Microsoft.AspNetCore says otherwise; the dashboard's own lines stay.
+        if (builder.Configuration["Logging:LogLevel:Microsoft.AspNetCore"] is null)
+        {
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        }
         // A ceiling for every request body (the login form included); endpoints set lower ones.
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         var services = builder.Services;

@@ -56,5 +56,21 @@ public sealed class WebHostTests : IDisposable
         Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
     }
 
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("Information", true)]
+    public async Task Each_request_is_logged_only_when_the_configuration_asks_for_it(string? level, bool logged)
+    {
+        using var runs = new TempFolder();
+        SyntheticData.WriteMnistLike(_data.Path, train: 10, test: 10);
+        await using var factory = new DashboardFactory(_data.Path, runs.Path)
+        {
+            Settings = level is null ? [] : new() { ["Logging:LogLevel:Microsoft.AspNetCore"] = level },
+        };
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await factory.CreateClient().GetAsync("/api/runs")).StatusCode);
+
+        Assert.Equal(logged, factory.Logs.Any(l => l.StartsWith("Information Microsoft.AspNetCore.Hosting.Diagnostics: Request finished", StringComparison.Ordinal)));
+    }
+
     public void Dispose() => _data.Dispose();
 }
