@@ -16,6 +16,9 @@ public enum CompareMetric
     GradientNorm,
     UpdateRatio,
     WeightNorm,
+    ActivationMean,
+    ActivationStd,
+    DeadFraction,
 }
 
 /// <summary>Builds the compare chart's lines: one per run, named with its final and best value.</summary>
@@ -33,17 +36,35 @@ public static class CompareMetrics
         CompareMetric.ImagesPerSecond => "Training images/s",
         CompareMetric.GradientNorm => "Gradient norm of a layer",
         CompareMetric.UpdateRatio => "Update / weight ratio of a layer",
-        _ => "Weight norm of a layer",
+        CompareMetric.WeightNorm => "Weight norm of a layer",
+        CompareMetric.ActivationMean => "Activation mean of a layer",
+        CompareMetric.ActivationStd => "Activation standard deviation of a layer",
+        _ => "Dead units of a ReLU layer",
     };
 
     public static bool PerStep(CompareMetric metric) => metric is CompareMetric.StepLoss or CompareMetric.StepAccuracy;
 
-    public static bool PerLayer(CompareMetric metric) => metric is CompareMetric.GradientNorm or CompareMetric.UpdateRatio or CompareMetric.WeightNorm;
+    public static bool PerLayer(CompareMetric metric) => metric is CompareMetric.GradientNorm or CompareMetric.UpdateRatio or CompareMetric.WeightNorm
+        or CompareMetric.ActivationMean or CompareMetric.ActivationStd or CompareMetric.DeadFraction;
 
-    public static bool IsPercent(CompareMetric metric) => metric is CompareMetric.StepAccuracy or CompareMetric.TrainAccuracy or CompareMetric.ValidationAccuracy;
+    /// <summary>A layer's value of a per-layer metric at one measurement; null where the layer has none (a ReLU has no weights).</summary>
+    public static double? Of(LayerHealth layer, CompareMetric metric) => metric switch
+    {
+        CompareMetric.GradientNorm => layer.GradientNorm,
+        CompareMetric.UpdateRatio => layer.UpdateRatio,
+        CompareMetric.WeightNorm => layer.WeightNorm,
+        CompareMetric.ActivationMean => layer.ActivationMean,
+        CompareMetric.ActivationStd => layer.ActivationStd,
+        CompareMetric.DeadFraction => layer.DeadFraction,
+        _ => null,
+    };
 
-    // Lower is better for losses; for the rest the largest value is the one named "best".
-    private static bool LowerIsBetter(CompareMetric metric) => metric is CompareMetric.StepLoss or CompareMetric.TrainLoss or CompareMetric.ValidationLoss;
+    public static bool IsPercent(CompareMetric metric) =>
+        metric is CompareMetric.StepAccuracy or CompareMetric.TrainAccuracy or CompareMetric.ValidationAccuracy or CompareMetric.DeadFraction;
+
+    // Lower is better for losses and dead units; for the rest the largest value is the one named "best".
+    private static bool LowerIsBetter(CompareMetric metric) =>
+        metric is CompareMetric.StepLoss or CompareMetric.TrainLoss or CompareMetric.ValidationLoss or CompareMetric.DeadFraction;
 
     /// <summary>
     /// The chart's options: a line per run (x: step, or epoch) named "#ID final F, best B". <paramref name="steps"/> gives a
@@ -64,23 +85,16 @@ public static class CompareMetrics
         return new EpochChartOptions(Title(metric), percent ? "%" : "", series, percent, PerStep(metric) ? "step" : "epoch", smoothing);
     }
 
-    private static double? Value(EpochMetrics e, CompareMetric metric, int layer)
+    private static double? Value(EpochMetrics e, CompareMetric metric, int layer) => metric switch
     {
-        var health = e.Health?.Layers.FirstOrDefault(l => l.Layer == layer);
-        return metric switch
-        {
-            CompareMetric.TrainLoss => e.TrainLoss,
-            CompareMetric.TrainAccuracy => e.TrainAccuracy,
-            CompareMetric.ValidationLoss => e.ValidationLoss,
-            CompareMetric.ValidationAccuracy => e.ValidationAccuracy,
-            CompareMetric.LearningRate => e.LearningRate,
-            CompareMetric.ImagesPerSecond => e.ImagesPerSecond,
-            CompareMetric.GradientNorm => health?.GradientNorm,
-            CompareMetric.UpdateRatio => health?.UpdateRatio,
-            CompareMetric.WeightNorm => health?.WeightNorm,
-            _ => null,
-        };
-    }
+        CompareMetric.TrainLoss => e.TrainLoss,
+        CompareMetric.TrainAccuracy => e.TrainAccuracy,
+        CompareMetric.ValidationLoss => e.ValidationLoss,
+        CompareMetric.ValidationAccuracy => e.ValidationAccuracy,
+        CompareMetric.LearningRate => e.LearningRate,
+        CompareMetric.ImagesPerSecond => e.ImagesPerSecond,
+        _ => e.Health?.Layers.FirstOrDefault(l => l.Layer == layer) is { } health ? Of(health, metric) : null,
+    };
 
     private static string Format(double value, bool percent) => percent ? $"{100 * value:F2} %" : value.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -55,6 +55,14 @@ public class RunsPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
         await runs.GetByTestId("select-run").First.CheckAsync();
         await Assertions.Expect(runs.GetByTestId("overlay-weights")).ToHaveAttributeAsync("data-series", "1");
         await Assertions.Expect(runs.GetByTestId("overlay-gradients")).ToHaveAttributeAsync("data-series", "1");
+
+        // Any layer metric compares, a ReLU's dead units too: the layer choice moves to a layer that has the metric (layer 0 is a convolution).
+        await runs.GetByTestId("compare-metric").ClickAsync();
+        await runs.Locator(".mud-popover-open .mud-list-item", new() { HasTextString = "Dead units" }).ClickAsync();
+        await Assertions.Expect(runs.GetByTestId("compare-layer")).ToContainTextAsync("ReLU");
+        var chart = runs.GetByTestId("compare-chart");
+        await Assertions.Expect(chart.Locator(".apexcharts-title-text")).ToHaveTextAsync("Dead units of a ReLU layer");
+        await Assertions.Expect(chart.Locator("path.apexcharts-line")).ToHaveCountAsync(1);
     }
     [Fact]
     public async Task A_run_page_opened_before_its_run_exists_shows_the_run_once_it_is_made()

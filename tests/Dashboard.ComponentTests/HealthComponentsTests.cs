@@ -56,6 +56,29 @@ public sealed class HealthComponentsTests : ComponentTestBase
     }
 
     [Fact]
+    public void Compare_overlays_a_relu_layers_dead_units_per_epoch_named_with_the_final_and_the_lowest_value()
+    {
+        // Layer 2 (the ReLU) with the given dead fractions, one per epoch.
+        static RunRecord Run(int id, params double[] dead) => new()
+        {
+            Id = id,
+            Config = new RunConfig(),
+            Epochs = [.. dead.Select((d, i) => Epoch(i + 1, Health(1) with { Layers = [.. Health(1).Layers.Select(l => l.Layer == 2 ? l with { DeadFraction = d } : l)] }))],
+        };
+        RunRecord[] runs = [Run(1, 0.5, 0.3, 0.4), Run(2, 0.1, 0.2)];
+
+        var chart = CompareMetrics.Chart(runs, CompareMetric.DeadFraction, _ => [], layer: 2, smoothing: 0);
+
+        Assert.True(chart.Percent);
+        Assert.Equal(["#1 final 40.00 %, best 30.00 %", "#2 final 20.00 %, best 10.00 %"], chart.Series.Select(s => s.Name));
+        Assert.Equal([(1.0, 0.5), (2.0, 0.3), (3.0, 0.4)], chart.Series[0].Points!.Select(p => (p.X, p.Y)));
+        // A conv layer has no dead units to show, a ReLU no gradient norm.
+        Assert.All(CompareMetrics.Chart(runs, CompareMetric.DeadFraction, _ => [], layer: 0, smoothing: 0).Series, s => Assert.Empty(s.Points!));
+        Assert.Null(CompareMetrics.Of(Health(1).Layers[2], CompareMetric.GradientNorm));
+        Assert.Equal(0.7, CompareMetrics.Of(Health(1).Layers[2], CompareMetric.ActivationStd));
+    }
+
+    [Fact]
     public void A_chart_given_new_data_while_it_is_still_being_created_draws_that_data_once_created()
     {
         var module = JSInterop.SetupModule("./_content/Dashboard.Client/apex.js");
