@@ -35,10 +35,12 @@ public static class DashboardHostExtensions
         // Package static assets (MudBlazor's CSS and JS) are served outside Development too.
         builder.WebHost.UseStaticWebAssets();
         // ASP.NET Core logs each request at Information: six console lines per page load or API poll. Requests are
-        // logged from Warning up unless Logging__LogLevel__Microsoft.AspNetCore says otherwise; the dashboard's own lines stay.
+        // logged from Warning up unless Logging__LogLevel__Microsoft.AspNetCore says otherwise; the dashboard's own lines
+        // stay, and so does each refused Host header (a foreign name, as DNS rebinding sends, is worth a line).
         if (builder.Configuration["Logging:LogLevel:Microsoft.AspNetCore"] is null)
         {
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            builder.Logging.AddFilter("Microsoft.AspNetCore.HostFiltering", LogLevel.Information);
         }
         // A ceiling for every request body (the login form included); endpoints set lower ones.
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);

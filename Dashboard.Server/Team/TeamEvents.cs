@@ -7,7 +7,9 @@ namespace Dashboard.Server.Team;
 /// A team front-end's source of run events: it reads the active runs and the trainers' progress from
 /// PostgreSQL every <see cref="TeamOptions.WatchSeconds"/>, and at once on a trainer's Redis hint, and tells this host's listeners (the hub's
 /// broadcaster, the pages' events, the log) what changed since the last look, in the order the
-/// single process raises them. Reading the store makes it catch up by itself after any outage.
+/// single process raises them. Reading the store makes it catch up by itself after any outage. Step points too:
+/// a trainer's Redis message says a run has new ones, and the points told are the stored ones after the last told,
+/// so a lost message leaves no gap.
 /// </summary>
 public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listeners, TeamOptions options, ILogger<TeamEvents> logger,
     TeamSignals? signals = null)
@@ -23,6 +25,10 @@ public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listen
     private readonly Dictionary<int, int> _lastEpoch = [];
     private readonly Dictionary<int, BatchProgress> _progress = [];
 
+    // The last step point told of each active run; read and written by the looks and by Redis' step hints.
+    private readonly Dictionary<int, long> _lastStep = [];
+    private readonly Lock _steps = new();
+
     // The newest run id looked at: every run after it is new to this front-end.
     private int _latest;
 
@@ -30,7 +36,8 @@ public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listen
     {
         signals?.Subscribe(_ => Wake(), batch => RunListeners.Notify(_listeners, l => l.OnBatch(batch), logger),
             health => RunListeners.Notify(_listeners, l => l.OnHealth(health), logger),
-            steps => RunListeners.Notify(_listeners, l => l.OnSteps(steps), logger));
+            // Reading the points is a query: off Redis' own thread.
+            id => ThreadPool.QueueUserWorkItem(_ => TellSteps(id, fromLook: false)));
         var first = true;
         while (!stopping.IsCancellationRequested)
         {
@@ -97,7 +104,14 @@ public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listen
         foreach (var run in active.Values)
         {
             // At start-up there is nothing to replay: pages and followers read the store.
-            if (!first)
+            if (first)
+            {
+                lock (_steps)
+                {
+                    _lastStep[run.Id] = store.StepsAfter(run.Id, 0).LastOrDefault()?.Step ?? 0;
+                }
+            }
+            else
             {
                 Tell(_told.GetValueOrDefault(run.Id), run);
             }
@@ -116,6 +130,36 @@ public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listen
         }
     }
 
+    /// <summary>
+    /// Tells the listeners a run's stored step points after the last told. A hint (<paramref name="fromLook"/> false) counts
+    /// only for a run a look has seen active and not yet seen end: the looks tell the others.
+    /// </summary>
+    private void TellSteps(int runId, bool fromLook)
+    {
+        try
+        {
+            lock (_steps)
+            {
+                if (!fromLook && !_lastStep.ContainsKey(runId))
+                {
+                    return;
+                }
+                var after = _lastStep.GetValueOrDefault(runId);
+                var steps = store.StepsAfter(runId, after);
+                _lastStep[runId] = steps.Count > 0 ? steps[^1].Step : after;
+                if (steps.Count > 0)
+                {
+                    RunListeners.Notify(_listeners, l => l.OnSteps(new RunSteps(runId, steps)), logger);
+                }
+            }
+        }
+        catch (Exception e) when (TeamStore.IsFault(e))
+        {
+            // The next look or hint reads them again.
+            logger.LogWarning("The team database is unavailable: {Message}", e.Message);
+        }
+    }
+
     private void Tell(RunRecord? before, RunRecord now)
     {
         // A takeover redoes the epochs after the last checkpoint: only epochs past the last one told are new.
@@ -130,6 +174,8 @@ public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listen
         {
             RunListeners.Notify(_listeners, l => l.OnStarted(during with { Epochs = [.. now.Epochs.Where(e => e.Epoch <= told)] }), logger);
         }
+        // A takeover redoes steps too: points at or before the last told are not told again.
+        TellSteps(now.Id, fromLook: true);
         foreach (var epoch in now.Epochs.Where(e => e.Epoch > told))
         {
             var upTo = during with { Epochs = [.. now.Epochs.Where(e => e.Epoch <= epoch.Epoch)] };
@@ -138,6 +184,13 @@ public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listen
         if (!now.IsActive && (before is null || before.IsActive))
         {
             RunListeners.Notify(_listeners, l => l.OnFinished(now), logger);
+        }
+        if (!now.IsActive)
+        {
+            lock (_steps)
+            {
+                _lastStep.Remove(now.Id);
+            }
         }
     }
 }

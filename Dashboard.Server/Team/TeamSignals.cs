@@ -33,11 +33,11 @@ public sealed class TeamSignals : IDisposable
     /// <summary>A measured batch's health; its epoch's summary is stored with the epoch, so a lost one is only a live view missed.</summary>
     public void HealthSampled(RunHealth health) => Publish(Health, JsonSerializer.Serialize(health, Json));
 
-    /// <summary>Step points, sent after they are stored (a lost message leaves a gap in an open page until it reloads).</summary>
-    public void StepsAdded(RunSteps steps) => Publish(Steps, JsonSerializer.Serialize(steps, Json));
+    /// <summary>A run has new step points, sent after they are stored: front-ends read the points after the last they told.</summary>
+    public void StepsAdded(int runId) => Publish(Steps, runId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Calls back on Redis's own threads; handlers must be quick.</summary>
-    public void Subscribe(Action<int> runChanged, Action<RunBatch> batchProgressed, Action<RunHealth> healthSampled, Action<RunSteps> stepsAdded)
+    public void Subscribe(Action<int> runChanged, Action<RunBatch> batchProgressed, Action<RunHealth> healthSampled, Action<int> stepsAdded)
     {
         var subscriber = _redis.GetSubscriber();
         subscriber.Subscribe(Changed, (_, message) =>
@@ -56,9 +56,9 @@ public sealed class TeamSignals : IDisposable
         });
         subscriber.Subscribe(Steps, (_, message) =>
         {
-            if (JsonSerializer.Deserialize<RunSteps>(message.ToString(), Json) is { } steps)
+            if (int.TryParse(message.ToString(), out var id))
             {
-                stepsAdded(steps);
+                stepsAdded(id);
             }
         });
         subscriber.Subscribe(Health, (_, message) =>

@@ -305,10 +305,14 @@ public sealed class TeamStore : IDisposable
     });
 
     /// <summary>A run's step points in order.</summary>
-    public IReadOnlyList<StepMetrics> Steps(int runId)
+    public IReadOnlyList<StepMetrics> Steps(int runId) => StepsAfter(runId, 0);
+
+    /// <summary>A run's stored step points after <paramref name="step"/>, in order.</summary>
+    public IReadOnlyList<StepMetrics> StepsAfter(int runId, long step)
     {
-        using var command = _source.CreateCommand("SELECT step, epoch, loss, accuracy, learning_rate, seconds FROM steps WHERE run_id = $1 ORDER BY step");
+        using var command = _source.CreateCommand("SELECT step, epoch, loss, accuracy, learning_rate, seconds FROM steps WHERE run_id = $1 AND step > $2 ORDER BY step");
         command.Parameters.AddWithValue(runId);
+        command.Parameters.AddWithValue(step);
         using var row = command.ExecuteReader();
         var steps = new List<StepMetrics>();
         while (row.Read())

@@ -242,9 +242,8 @@ internal sealed class ClaimWriter(TeamStore store, RunClaim claim, string folder
         {
             return;
         }
-        var steps = new RunSteps(claim.Run.Id, due);
-        Persist(() => store.SaveSteps(claim, steps.Steps), changed: false);
-        signals?.StepsAdded(steps);
+        Persist(() => store.SaveSteps(claim, due), changed: false);
+        signals?.StepsAdded(claim.Run.Id);
         signals?.BatchProgressed(new RunBatch(claim.Run.Id, progress));
     }
 

@@ -302,6 +302,8 @@ public sealed class TeamFrontEndTests(PostgresFixture postgres, ITestOutputHelpe
             .WithUrl(new Uri(b.ClientOptions.BaseAddress, "/hubs/training")).Build();
         hub.On<RunEpoch>("EpochCompleted", e => epochs.Enqueue(e.Metrics.Epoch));
         hub.On<RunRecord>("RunCompleted", r => completed.TrySetResult(r));
+        var steps = new System.Collections.Concurrent.ConcurrentQueue<RunSteps>();
+        hub.On<RunSteps>("StepsAdded", steps.Enqueue);
         await hub.StartAsync();
         await hub.InvokeAsync("FollowAll");
 
@@ -317,6 +319,12 @@ public sealed class TeamFrontEndTests(PostgresFixture postgres, ITestOutputHelpe
         Assert.Equal(run.Id, done.Id);
         Assert.Equal([1, 2, 3, 4], epochs);
         Assert.Equal(RunStatus.Completed, (await clientB.GetFromJsonAsync<RunRecord>($"/api/runs/{run.Id}", RunsApiTests.Json))!.Status);
+        // No Redis here: B's looks told its followers every stored step point, once and in order, before the run's end.
+        using (var store = new TeamStore(database))
+        {
+            Assert.NotEmpty(store.Steps(run.Id));
+            Assert.Equal(store.Steps(run.Id), steps.Where(s => s.RunId == run.Id).SelectMany(s => s.Steps));
+        }
 
         // B has never trained anything: predict and the checkpoint come from the database.
         var predict = await clientB.PostAsJsonAsync($"/api/runs/{run.Id}/predict", new { pixels = new double[784] });
@@ -352,6 +360,8 @@ public sealed class TeamRedisTests(PostgresFixture postgres, ITestOutputHelper o
             hub.On<RunRecord>("RunCompleted", completed.Enqueue);
             var health = new System.Collections.Concurrent.ConcurrentQueue<RunHealth>();
             hub.On<RunHealth>("HealthSampled", health.Enqueue);
+            var steps = new System.Collections.Concurrent.ConcurrentQueue<RunSteps>();
+            hub.On<RunSteps>("StepsAdded", steps.Enqueue);
             await hub.StartAsync();
             await hub.InvokeAsync("FollowAll");
             using var trainer = new ServerProcess("t", ["trainer"], new()
@@ -369,16 +379,21 @@ public sealed class TeamRedisTests(PostgresFixture postgres, ITestOutputHelper o
             // The trainer's health samples reached B through Redis; each epoch's last is the health stored with it in PostgreSQL.
             var stored = completed.Single(r => r.Id == first.Id).Epochs;
             Assert.All(stored, e => Assert.Equal(e.Health, health.Last(h => h.RunId == first.Id && h.Sample.Epoch == e.Epoch).Sample.Health));
+            using var store = new TeamStore(team.Database);
+            // B told its followers every stored step point once, in order (Redis said there were new ones; B read them).
+            Assert.Equal(store.Steps(first.Id), steps.Where(s => s.RunId == first.Id).SelectMany(s => s.Steps));
 
             // Redis goes away: pages keep working, and B's next look catches up on what it missed.
             postgres.Run("redis.sh", "stop", redisFolder.Path);
             Assert.Equal(HttpStatusCode.OK, (await team.ClientB.GetAsync("/runs")).StatusCode);
             var second = (await (await team.ClientA.PostAsJsonAsync("/api/runs", config)).Content.ReadFromJsonAsync<RunRecord>(RunsApiTests.Json))!;
-            using var store = new TeamStore(team.Database);
             await TeamQueueTests.Until(() => store.Get(second.Id)!.Status == RunStatus.Completed, "run 2 to be trained", TimeSpan.FromMinutes(1), trainer);
             postgres.Run("redis.sh", "start", redisFolder.Path, port.ToString());
             await TeamQueueTests.Until(() => completed.Any(r => r.Id == second.Id), "B to catch up on run 2", TimeSpan.FromSeconds(45), trainer);
             Assert.Equal([1, 2, 3], epochs.Where(e => e.Run == second.Id).Select(e => e.Epoch));
+            // Every step point trained while Redis was away reached B's followers too, before the run's end: no gap.
+            Assert.NotEmpty(store.Steps(second.Id));
+            Assert.Equal(store.Steps(second.Id), steps.Where(s => s.RunId == second.Id).SelectMany(s => s.Steps));
         }
         finally
         {
