@@ -108,7 +108,7 @@ public sealed class TeamEvents(TeamStore store, IEnumerable<IRunListener> listen
             {
                 lock (_steps)
                 {
-                    _lastStep[run.Id] = store.StepsAfter(run.Id, 0).LastOrDefault()?.Step ?? 0;
+                    _lastStep[run.Id] = store.LastStep(run.Id);
                 }
             }
             else

@@ -307,6 +307,14 @@ public sealed class TeamStore : IDisposable
     /// <summary>A run's step points in order.</summary>
     public IReadOnlyList<StepMetrics> Steps(int runId) => StepsAfter(runId, 0);
 
+    /// <summary>A run's last stored step (0 when it has none).</summary>
+    public long LastStep(int runId)
+    {
+        using var command = _source.CreateCommand("SELECT COALESCE(max(step), 0) FROM steps WHERE run_id = $1");
+        command.Parameters.AddWithValue(runId);
+        return (long)command.ExecuteScalar()!;
+    }
+
     /// <summary>A run's stored step points after <paramref name="step"/>, in order.</summary>
     public IReadOnlyList<StepMetrics> StepsAfter(int runId, long step)
     {

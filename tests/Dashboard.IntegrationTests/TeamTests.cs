@@ -324,6 +324,8 @@ public sealed class TeamFrontEndTests(PostgresFixture postgres, ITestOutputHelpe
         {
             Assert.NotEmpty(store.Steps(run.Id));
             Assert.Equal(store.Steps(run.Id), steps.Where(s => s.RunId == run.Id).SelectMany(s => s.Steps));
+            // What a front-end starting mid-run takes as already told.
+            Assert.Equal((store.Steps(run.Id)[^1].Step, 0L), (store.LastStep(run.Id), store.LastStep(run.Id + 1)));
         }
 
         // B has never trained anything: predict and the checkpoint come from the database.
