@@ -27,3 +27,51 @@ export function chartHost(element) {
 export function redrawInterval(cost, least, most) {
   return Math.min(most, Math.max(least, 200 * cost));
 }
+
+// A live chart draws a change only while some of it is in the viewport of a visible tab; otherwise the latest change
+// waits and is drawn as the chart comes into view, as dashboards such as Grafana do with panels out of view. A watching
+// page's main thread went mostly to redrawing the health charts below the fold (bench/page-profile.js).
+const states = new Map(); // element -> { visible, pending }
+let observer = null;
+
+// data-waiting marks a chart whose latest change waits to be seen (the browser tests look for it).
+function flush(element, state) {
+  if (state.visible && !document.hidden && state.pending) {
+    const draw = state.pending;
+    state.pending = null;
+    delete element.dataset.waiting;
+    draw();
+  } else if (state.pending) {
+    element.dataset.waiting = "true";
+  }
+}
+
+function stateOf(element) {
+  let state = states.get(element);
+  if (!state) {
+    // Not visible until the observer's first report, which it makes for every element it starts observing.
+    state = { visible: false, pending: null };
+    states.set(element, state);
+    observer ??= new IntersectionObserver(entries => entries.forEach(e => {
+      const s = states.get(e.target);
+      if (s) { s.visible = e.isIntersecting; flush(e.target, s); }
+    }));
+    observer.observe(element);
+  }
+  return state;
+}
+
+document.addEventListener("visibilitychange", () => states.forEach((state, element) => flush(element, state)));
+
+// Runs `draw` now if `element` is in view, else when it comes into view (a later call replaces a waiting one).
+export function drawWhenSeen(element, draw) {
+  const state = stateOf(element);
+  state.pending = draw;
+  flush(element, state);
+}
+
+export function forget(element) {
+  observer?.unobserve(element);
+  delete element.dataset.waiting;
+  states.delete(element);
+}

@@ -4,7 +4,7 @@
 // (live StepsAdded and EpochCompleted are held from then on), then its stored steps from GET /api/runs/{id}/steps
 // (downsampled by the server); points already held are skipped by step, so nothing is missed or drawn twice.
 // ApexCharts and signalR are the UMD builds loaded by App.razor from wwwroot/lib.
-import { chartHost, redrawInterval } from "./chart-host.js";
+import { chartHost, drawWhenSeen, forget, redrawInterval } from "./chart-host.js";
 
 const charts = new Map();
 const runs = new Map();
@@ -134,8 +134,13 @@ function xOf(mode, data) {
 
 function round(v) { return Math.round(v * 10000) / 10000; }
 
+// Drawn when the chart is in view (chart-host.js).
 function draw(chart) {
   chart.timer = null;
+  drawWhenSeen(chart.element, () => drawNow(chart));
+}
+
+function drawNow(chart) {
   const data = runs.get(chart.runId);
   if (!data) return;
   const began = performance.now();
@@ -250,6 +255,7 @@ export function dispose(id) {
   const chart = charts.get(id);
   if (!chart) return;
   clearTimeout(chart.timer);
+  forget(chart.element);
   chart.apex.destroy();
   charts.delete(id);
   // The run stays followed and its points held: its page re-creates its charts as the run's state changes, and an

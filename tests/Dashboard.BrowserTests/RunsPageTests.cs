@@ -41,13 +41,23 @@ public class RunsPageTests(BrowserFixture browser) : IClassFixture<BrowserFixtur
 
         var page = await server.Open(browser.Browser, $"/runs/{run.Id}");
         // Held after epoch 1: a row per layer with weights (two convolutions and the linear layer), one column. The cells are drawn in the chart's shadow root.
-        var gradients = page.GetByTestId("health-map-gradientNorm").Locator("rect.apexcharts-heatmap-rect");
+        var gradientMap = page.GetByTestId("health-map-gradientNorm");
+        var gradients = gradientMap.Locator("rect.apexcharts-heatmap-rect");
         await Assertions.Expect(gradients).ToHaveCountAsync(3);
         gate.Release();
         await Assertions.Expect(page.GetByTestId("run-status")).ToHaveTextAsync("Completed");
+        // Below the fold the heatmap's new epoch waits to be seen (chart-host.js), and is drawn once scrolled to.
+        await Assertions.Expect(page.GetByTestId("health")).Not.ToBeInViewportAsync();
+        await Assertions.Expect(gradientMap).ToHaveAttributeAsync("data-waiting", "true");
+        Assert.Equal(3, await gradients.CountAsync());
+        await gradientMap.ScrollIntoViewIfNeededAsync();
         await Assertions.Expect(gradients).ToHaveCountAsync(6);
-        await Assertions.Expect(page.GetByTestId("health-map-deadFraction").Locator("rect.apexcharts-heatmap-rect")).ToHaveCountAsync(4); // two ReLUs
+        await Assertions.Expect(gradientMap).Not.ToHaveAttributeAsync("data-waiting", "true");
+        var deadUnits = page.GetByTestId("health-map-deadFraction");
+        await deadUnits.ScrollIntoViewIfNeededAsync();
+        await Assertions.Expect(deadUnits.Locator("rect.apexcharts-heatmap-rect")).ToHaveCountAsync(4); // two ReLUs
         Assert.Equal(0, await page.GetByTestId("health-map-runningMean").CountAsync()); // no BatchNorm in cnn-small
+        await page.GetByTestId("health-weights").ScrollIntoViewIfNeededAsync();
         await Assertions.Expect(page.GetByTestId("health-weights")).ToHaveAttributeAsync("data-series", "2");
         await Assertions.Expect(page.GetByTestId("health-layer").Locator("option")).ToHaveCountAsync(3);
 
