@@ -1,13 +1,13 @@
 // What watching costs, paired within one run so that the machine's drift (tens of percent over minutes on a shared
 // VM) cancels: starts a run through the API and cycles WATCHERS browser pages (Debian's Chromium via playwright-core)
-// through its epochs, each epoch starting in one of three kinds: "loading" (the pages open the run's page /runs/ID,
-// until every page follows the run: ten pages loading at once take one or two epochs here, and are not counted),
-// "watched" (the first epoch to start once they do) and "unwatched" (the next one, the pages on about:blank); then
-// loading again. Epoch 1, the warm-up, has no page. Prints each watched epoch's images/s against the mean of the
+// through its epochs, each epoch starting as one of four kinds: "loading" (the pages open the run's page /runs/ID,
+// until every page follows the run: ten pages loading at once take one or two epochs here), "watched" (the first epoch
+// to start once they do), "closing" (the pages go to about:blank: the server ends their circuits) and "unwatched";
+// then loading again. Only watched and unwatched epochs are compared. Epoch 1, the warm-up, has no page. Prints each watched epoch's images/s against the mean of the
 // nearest unwatched epochs before and after it, and the mean change.
 // CONTROL_LOAD=0.75 (with WATCHERS 0) is the control: no page, and during the watched epochs a loop that keeps this
 // process's core busy that fraction of the time, i.e. the pages' load on the neighbour core without their server work.
-// Usage: node bench/watchers-alternate.js BASE_URL WATCHERS 'RUN_CONFIG_JSON'   (RUN_CONFIG with 10 epochs or more)
+// Usage: node bench/watchers-alternate.js BASE_URL WATCHERS 'RUN_CONFIG_JSON'   (RUN_CONFIG with 12 epochs or more)
 const { spawn } = require("child_process");
 const { chromium } = require("playwright-core");
 const { startRun, runEnded } = require("./run-api");
@@ -29,7 +29,7 @@ const [baseUrl, watchersText, configJson] = process.argv.slice(2);
   const state = await runEnded(baseUrl, run.id, 250, async training => {
     if (training.epochs.length < 1 || kinds.length > training.epochs.length) return;
     const last = kinds[kinds.length - 1];
-    const next = last === "watched" ? "unwatched" : last === "loading" && ready ? "watched" : "loading";
+    const next = { watched: "closing", closing: "unwatched", unwatched: "loading", "warm-up": "loading" }[last] ?? (ready ? "watched" : "loading");
     kinds.push(next);
     if (next === "loading" && last !== "loading") {
       // Not awaited, so that the epochs keep being seen while the pages load.
@@ -40,7 +40,7 @@ const [baseUrl, watchersText, configJson] = process.argv.slice(2);
       })).then(() => { ready = true; }, e => console.error(`the pages did not load: ${e.message}`));
     } else if (next === "watched" && load > 0) {
       busy = spawn(process.execPath, ["-e", busyLoop], { stdio: "ignore" });
-    } else if (next === "unwatched") {
+    } else if (next === "closing") {
       busy?.kill();
       busy = null;
       await Promise.all(pages.map(p => p.goto("about:blank")));

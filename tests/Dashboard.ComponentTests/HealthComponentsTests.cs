@@ -28,6 +28,23 @@ public sealed class HealthComponentsTests : ComponentTestBase
         [.. JsonSerializer.SerializeToElement(options, new JsonSerializerOptions(JsonSerializerDefaults.Web)).GetProperty("series").EnumerateArray().Select(s => s.GetProperty("name").GetString()!)];
 
     [Fact]
+    public void A_run_page_hands_on_the_first_live_sample_of_an_epoch_any_with_an_alert_and_else_one_every_interval()
+    {
+        var pace = new LiveHealthPace(TimeSpan.FromSeconds(10));
+        HealthSample Sample(int epoch, int batch, params HealthAlert[] alerts) => new(epoch, batch, 100, Health(batch), alerts);
+        var seconds = new (HealthSample Sample, double At)[]
+        {
+            (Sample(1, 10), 0), (Sample(1, 20), 1), (Sample(1, 30, Dead), 2), (Sample(1, 40), 3), (Sample(1, 50), 11.9),
+            (Sample(1, 60), 12.1), (Sample(2, 10), 13), (Sample(2, 20), 14), (Sample(2, 30), 23.5),
+        };
+
+        var passed = seconds.Where(s => pace.Pass(s.Sample, TimeSpan.FromSeconds(s.At))).Select(s => (s.Sample.Epoch, s.Sample.Batch));
+
+        // An alert passes at once and starts the interval again (2 s, then 12.1 s); a new epoch at once (13 s, then 23.5 s).
+        Assert.Equal([(1, 10), (1, 30), (1, 60), (2, 10), (2, 30)], passed);
+    }
+
+    [Fact]
     public void Health_panel_shows_alerts_newest_first_a_heatmap_per_metric_and_the_chosen_layers_histograms()
     {
         var module = JSInterop.SetupModule("./_content/Dashboard.Client/apex.js");
