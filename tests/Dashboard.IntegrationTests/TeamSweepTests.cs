@@ -16,8 +16,11 @@ public sealed class TeamSweepTests(PostgresFixture postgres, ITestOutputHelper o
         var response = await team.ClientA.PostAsJsonAsync("/api/sweeps", new
         {
             @base = new { model = "cnn-small", epochs = 4, batchSize = 32, testLimit = 100, device = "cpu", validationFraction = 0.1, healthEvery = 0 },
-            method = "random", trials = 6, parallel = 2, seed = 2,
-            space = new { learningRate = new { distribution = "log-uniform", min = 1e-6, max = 1e-3 } },
+            // A grid in which half the trials cannot learn (learning rate 1e-6), so a poor trial started after two slots were freed
+            // meets a better one at its first rung whatever order the two trainers' trials reach it in; with a random draw whether
+            // any trial was pruned depended on that order (CI once saw none).
+            method = "grid", parallel = 2,
+            space = new { learningRate = new { values = new[] { 1e-3, 1e-6 } }, batchSize = new { values = new[] { 16, 32, 64 } } },
             earlyStopping = new { type = "asha", eta = 2, minEpochs = 1 },
         });
         Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
