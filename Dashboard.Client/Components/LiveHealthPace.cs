@@ -5,7 +5,7 @@ namespace Dashboard.Client.Components;
 /// <summary>
 /// Which live health samples a run page hands its health panel: the first of each epoch, any that raised an alert, and
 /// otherwise one every interval. Its heatmaps draw a live sample at most every 10 s (apex.js), so building and sending
-/// six heatmaps' options to every watching page at each sample (about one a second) was work that no page drew.
+/// six heatmaps' options to every watching page at each sample (about one a second) was work most of which no page drew.
 /// </summary>
 public sealed class LiveHealthPace(TimeSpan interval)
 {

@@ -29,8 +29,8 @@ export function redrawInterval(cost, least, most) {
 }
 
 // A live chart draws a change only while some of it is in the viewport of a visible tab; otherwise the latest change
-// waits and is drawn as the chart comes into view, as dashboards such as Grafana do with panels out of view. A watching
-// page's main thread went mostly to redrawing the health charts below the fold (bench/page-profile.js).
+// waits and is drawn as the chart comes into view, as dashboards such as Grafana do with panels out of view: the run
+// page's health charts below the fold were redrawn at every epoch's end and live sample while nobody looked at them.
 const states = new Map(); // element -> { visible, pending }
 let observer = null;
 
