@@ -4,7 +4,7 @@ using Dashboard.Server.Training.Datasets;
 
 namespace Dashboard.Server.Cli;
 
-/// <summary>The exit codes the training verbs share: 0 done, 1 failed (data, libtorch, files), 2 bad options, 130 cancelled.</summary>
+/// <summary>The exit codes the training verbs share: 0 done, 1 failed (data, libtorch, files, a diverged loss), 2 bad options, 130 cancelled.</summary>
 internal static class VerbExit
 {
     /// <summary>Prints each problem as "error: field: message" and returns 2; 0 when there is none.</summary>
@@ -34,7 +34,7 @@ internal static class VerbExit
             error.WriteLine($"error: {e.Message}");
             return 2;
         }
-        catch (Exception e) when (e is DatasetException or TorchException or ArgumentException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is DatasetException or TorchException or RunDivergedException or ArgumentException or IOException or UnauthorizedAccessException)
         {
             error.WriteLine($"error: {e.Message}");
             return 1;

@@ -34,6 +34,23 @@ public class HeadlessTrainerTests
     }
 
     [Fact]
+    public void A_run_whose_loss_diverges_says_so_in_one_error_line_and_exits_1_not_with_a_stack_trace()
+    {
+        using var temp = new TempFolder();
+        SyntheticData.WriteMnistLike(temp.Path, train: 300, test: 20);
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var exit = TrainCommand.Run(["--data", temp.Path, "--model", "mlp", "--optimizer", "sgd", "--lr", "10", "--epochs", "2",
+            "--batch-size", "10", "--device", "cpu", "--output", temp.File("m.pt")], output, error);
+
+        Assert.True(exit == 1, $"exit {exit}: {error}");
+        Assert.Matches(@"^error: The loss diverged \(\S+\) at epoch 1, batch \d+", error.ToString());
+        Assert.DoesNotContain("   at ", error.ToString());
+        Assert.Contains("alert at epoch 1", output.ToString());
+    }
+
+    [Fact]
     public void Without_a_terminal_progress_comes_as_plain_lines_not_carriage_returns()
     {
         using var temp = new TempFolder();
