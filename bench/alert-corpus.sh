@@ -32,5 +32,6 @@ for recipe in tutorial fast fast-99.3 fashion-resnet8; do
 done
 echo "failing cases:"
 train "mnist mlp-relu, Adam at 0.1 (dead ReLUs)" --model mlp-relu --lr 0.1 --train-limit "$limit" --epochs "$epochs"
-train "mnist mlp, SGD at 0.2 (diverges), health every 5" --model mlp --optimizer sgd --lr 0.2 --train-limit "$limit" --epochs "$epochs" --health-every 5
+train "mnist mlp, SGD at 0.2 (blows up at once)" --model mlp --optimizer sgd --lr 0.2 --train-limit "$limit" --epochs "$epochs"
+train "mnist mlp, SGD at 0.07 (blows up later)" --model mlp --optimizer sgd --lr 0.07 --train-limit "$limit" --epochs "$((epochs + 1))"
 train "mnist cnn-bn, SGD at 1e-4 (too slow)" --model cnn-bn --optimizer sgd --lr 1e-4 --momentum 0 --train-limit "$limit" --epochs "$epochs"

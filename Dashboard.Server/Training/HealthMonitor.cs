@@ -26,6 +26,7 @@ public sealed class HealthMonitor(IReadOnlyList<LayerSpec> layers, bool constant
     private const int MedianWindow = 200;
 
     private readonly List<double> _gradientNorms = [];
+    private double _previousLoss = double.NaN;
     private readonly List<IReadOnlyList<LayerSample>> _samples = [];
     private readonly List<HealthAlert> _alerts = [];
 
@@ -41,10 +42,23 @@ public sealed class HealthMonitor(IReadOnlyList<LayerSpec> layers, bool constant
     /// Adds the measured batch <paramref name="batch"/> (1-based) of <paramref name="epoch"/>; <paramref name="last"/> when it
     /// is the epoch's last batch, where the epoch's dead units and update ratios are judged.
     /// </summary>
-    public HealthSample Add(int epoch, int batch, int batches, double loss, IReadOnlyList<LayerSample> sample, bool last)
+    public HealthSample Add(int epoch, int batch, int batches, double loss, IReadOnlyList<LayerSample> sample, bool last) =>
+        Measure(epoch, batch, batches, loss, sample, last, warmUp: false);
+
+    /// <summary>
+    /// A warm-up measurement early in a run (Trainer.NextMeasured): it checks the loss and feeds the exploding rule's running
+    /// median, and nothing else (the epoch's summary and the other rules are calibrated on the regular measurements).
+    /// </summary>
+    public HealthSample WarmUp(int epoch, int batch, int batches, double loss, IReadOnlyList<LayerSample> sample) =>
+        Measure(epoch, batch, batches, loss, sample, last: false, warmUp: true);
+
+    private HealthSample Measure(int epoch, int batch, int batches, double loss, IReadOnlyList<LayerSample> sample, bool last, bool warmUp)
     {
         StartEpoch(epoch);
-        _samples.Add(sample);
+        if (!warmUp)
+        {
+            _samples.Add(sample);
+        }
         var raised = new List<HealthAlert>();
         void Raise(HealthAlertKind kind, int? layer, double? value, string message)
         {
@@ -62,14 +76,18 @@ public sealed class HealthMonitor(IReadOnlyList<LayerSpec> layers, bool constant
         if (withGradients.Count > 0)
         {
             var norm = Math.Sqrt(withGradients.Sum(i => sample[i].GradientNorm * sample[i].GradientNorm));
-            if (_gradientNorms.Count >= MedianAfter && Median(_gradientNorms.TakeLast(MedianWindow)) is var median && norm > ExplodingFactor * median)
+            // A spike while the loss falls is a network leaving its first plateau (LeNet's norm grows 11-fold in its first
+            // 50 batches as its loss drops); a step too large makes the loss rise with it.
+            if (_gradientNorms.Count >= MedianAfter && Median(_gradientNorms.TakeLast(MedianWindow)) is var median && norm > ExplodingFactor * median
+                && !(loss < _previousLoss))
             {
                 Raise(HealthAlertKind.ExplodingGradient, null, norm / median,
                     $"Exploding gradient: the network's gradient norm {norm:G3} is {norm / median:G3} times its running median {median:G3} (over {ExplodingFactor}). Try a smaller learning rate or gradient clipping.");
             }
             _gradientNorms.Add(norm);
         }
-        if (withGradients.Count >= 2 && sample[withGradients[^1]].GradientNorm > 0)
+        _previousLoss = loss;
+        if (!warmUp && withGradients.Count >= 2 && sample[withGradients[^1]].GradientNorm > 0)
         {
             var (first, lastLayer) = (withGradients[0], withGradients[^1]);
             var ratio = sample[first].GradientNorm / sample[lastLayer].GradientNorm;

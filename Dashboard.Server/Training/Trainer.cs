@@ -118,11 +118,11 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
         var scheduled = new double[config.Schedule == LearningRateSchedule.Constant ? 0 : MaxBatchesPerCall];
         var perCall = 1;
         var measures = health is not null && MeasuresHealthIn(epoch);
+        var warmsUp = measures && s.Epochs.Count == 0;
         for (var batch = 0; batch < batches;)
         {
             cancellation.ThrowIfCancellationRequested();
-            // Health is measured on every HealthEvery-th batch and the epoch's last, each in a call of its own.
-            var nextMeasured = measures ? Math.Min((batch / config.HealthEvery + 1) * config.HealthEvery - 1, batches - 1) : batches;
+            var (nextMeasured, warmUp) = measures ? NextMeasured(batch, batches, config.HealthEvery, warmsUp) : (batches, false);
             var measure = batch == nextMeasured;
             var take = measure ? 1 : Math.Min(perCall, nextMeasured - batch);
             var rates = Rates(config, scheduled.AsSpan(0, Math.Min(take, scheduled.Length)), (long)(epoch - 1) * batches + batch, (long)config.Epochs * batches);
@@ -131,10 +131,17 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
             BatchStats stats;
             if (measure)
             {
+                // The fired units are counted afresh from the epoch's first regular measurement (a warm-up also resets them).
                 var measured = s.Network.TrainMeasured(s.Optimizer, s.TrainData, order, (long)batch * config.BatchSize, config.BatchSize,
                     rates.IsEmpty ? 0 : rates[0], s.Layers.Count, resetFired: batch < config.HealthEvery, bins: batch == batches - 1 ? HistogramBins : 0);
                 stats = measured.Stats;
-                observer.OnHealth(health!.Add(epoch, batch + 1, batches, stats.LossSum / stats.Samples, measured.Layers, batch == batches - 1));
+                var sample = warmUp
+                    ? health!.WarmUp(epoch, batch + 1, batches, stats.LossSum / stats.Samples, measured.Layers)
+                    : health!.Add(epoch, batch + 1, batches, stats.LossSum / stats.Samples, measured.Layers, batch == batches - 1);
+                if (!warmUp || sample.NewAlerts.Count > 0)
+                {
+                    observer.OnHealth(sample);
+                }
             }
             else
             {
@@ -167,6 +174,19 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
             : ((double, double)?)null;
         return new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, validation?.Item1, validation?.Item2,
             clock.Elapsed.TotalSeconds, seen / trainSeconds, learningRate, DateTimeOffset.UtcNow, measures ? health!.Epoch : null);
+    }
+
+    /// <summary>
+    /// The next batch (0-based, from <paramref name="batch"/> on) whose health is measured, each in a call of its own: every
+    /// <paramref name="every"/>-th and the epoch's last. With <paramref name="warmsUp"/> (a run's first epoch) also batches 1,
+    /// 2, 4, 8 ... (1-based) below <paramref name="every"/>, a warm-up: at the default 50 the exploding rule would otherwise
+    /// have its five measurements only after 250 batches, and a run that blows up in its first epoch would get no warning.
+    /// </summary>
+    public static (int Batch, bool WarmUp) NextMeasured(int batch, int batches, int every, bool warmsUp)
+    {
+        var regular = Math.Min((batch / every + 1) * every - 1, batches - 1);
+        var power = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)batch + 1);
+        return warmsUp && power < every && power - 1 < regular ? (power - 1, true) : (regular, false);
     }
 
     /// <summary>The schedule's rate for each batch of a call, from the run's <paramref name="step"/>-th batch on (empty: constant).</summary>

@@ -85,6 +85,24 @@ public sealed class HealthTests(Xunit.Abstractions.ITestOutputHelper output) : I
     }
 
     [Fact]
+    public void At_the_default_sampling_a_run_that_blows_up_in_its_first_epoch_is_warned_before_it_diverges()
+    {
+        // 80 batches an epoch, measured at 50 and 80 and, as warm-ups in the first epoch, at 1, 2, 4, 8, 16 and 32.
+        var config = Tiny with { LearningRate = 0.15, BatchSize = 8, HealthEvery = new RunConfig().HealthEvery };
+        var observer = new HealthObserver();
+
+        Assert.Throws<RunDivergedException>(() => new Trainer(Catalog).Run(config, observer));
+
+        Print(observer);
+        var exploding = Assert.Single(observer.Alerts, a => a.Kind == HealthAlertKind.ExplodingGradient);
+        var diverged = Assert.Single(observer.Alerts, a => a.Kind == HealthAlertKind.NonFiniteLoss);
+        Assert.True((exploding.Epoch, exploding.Batch).CompareTo((diverged.Epoch, diverged.Batch)) < 0,
+            $"exploding at {exploding.Epoch}/{exploding.Batch}, diverged at {diverged.Epoch}/{diverged.Batch}");
+        // Only measurements that raised an alert reach the observer from the warm-ups.
+        Assert.All(observer.Samples.Where(s => s.Batch is < 50), s => Assert.NotEmpty(s.NewAlerts));
+    }
+
+    [Fact]
     public void A_relu_layer_killed_by_a_far_too_high_rate_raises_the_dead_units_alert()
     {
         var observer = new HealthObserver();

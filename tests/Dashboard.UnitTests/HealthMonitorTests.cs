@@ -42,6 +42,41 @@ public class HealthMonitorTests
     }
 
     [Fact]
+    public void A_gradient_spike_while_the_loss_falls_is_a_network_leaving_its_plateau_not_an_explosion()
+    {
+        var monitor = new HealthMonitor(Layers);
+        for (var b = 1; b <= 5; b++)
+        {
+            monitor.Add(1, b, 100, 2.3, Sample(conv: 0.1, norm: 0.1, linear: 0.1), last: false);
+        }
+        Assert.Empty(monitor.Add(1, 6, 100, 1.2, Sample(conv: 3, norm: 0.1, linear: 3), last: false).NewAlerts); // 24 times the median
+
+        var spike = Assert.Single(monitor.Add(1, 7, 100, 1.5, Sample(conv: 3, norm: 0.1, linear: 3), last: false).NewAlerts);
+        Assert.Equal(HealthAlertKind.ExplodingGradient, spike.Kind); // the same norm with the loss rising
+    }
+
+    [Fact]
+    public void Warm_up_measurements_feed_the_exploding_rules_median_and_nothing_else()
+    {
+        var monitor = new HealthMonitor(Layers);
+        for (var b = 1; b <= 16; b *= 2)
+        {
+            // A first layer at 1e-4 of the last would be vanishing in a regular measurement.
+            Assert.Empty(monitor.WarmUp(1, b, 100, 0.5, Sample(conv: 1e-4, linear: 1)).NewAlerts);
+        }
+        Assert.Null(monitor.Epoch);
+
+        var spike = Assert.Single(monitor.WarmUp(1, 32, 100, 0.5, Sample(conv: 30, linear: 30)).NewAlerts);
+        Assert.Equal((HealthAlertKind.ExplodingGradient, 32), (spike.Kind, spike.Batch));
+        var nan = Assert.Single(monitor.WarmUp(1, 33, 100, double.NaN, Sample()).NewAlerts);
+        Assert.Equal(HealthAlertKind.NonFiniteLoss, nan.Kind);
+
+        var regular = monitor.Add(1, 50, 100, 0.5, Sample(), last: false);
+        Assert.Equal(1, regular.Health.Samples); // the warm-ups are not in the epoch's means
+        Assert.Equal([HealthAlertKind.ExplodingGradient, HealthAlertKind.NonFiniteLoss], regular.Health.Alerts.Select(a => a.Kind));
+    }
+
+    [Fact]
     public void No_spike_is_judged_before_five_measured_batches()
     {
         var monitor = new HealthMonitor(Layers);
