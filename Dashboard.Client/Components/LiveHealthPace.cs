@@ -3,8 +3,8 @@ using Dashboard.Shared.Runs;
 namespace Dashboard.Client.Components;
 
 /// <summary>
-/// Which live health samples a run page hands its health panel: the first of each epoch, any that raised an alert, and
-/// otherwise one every interval. Its heatmaps draw a live sample at most every 10 s (apex.js), so building and sending
+/// Which live health samples a run page hands its health panel: the first of each epoch with measured layers, any that
+/// raised an alert, and otherwise one every interval. Its heatmaps draw a live sample at most every 10 s (apex.js), so building and sending
 /// six heatmaps' options to every watching page at each sample (about one a second) was work most of which no page drew.
 /// </summary>
 public sealed class LiveHealthPace(TimeSpan interval)
@@ -19,7 +19,8 @@ public sealed class LiveHealthPace(TimeSpan interval)
         {
             return false;
         }
-        (_epoch, _passedAt) = (sample.Epoch, now);
+        // A first-epoch warm-up's alert comes with no layers measured yet: the epoch's first measured sample still passes.
+        (_epoch, _passedAt) = (sample.Health.Samples > 0 ? sample.Epoch : null, now);
         return true;
     }
 }

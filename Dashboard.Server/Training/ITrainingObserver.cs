@@ -19,7 +19,8 @@ public interface ITrainingObserver
     /// <summary>After every native training call, before its <see cref="OnBatch"/>: the call's point of the step curves.</summary>
     void OnStep(StepMetrics step) { }
 
-    /// <summary>A measured batch (RunConfig.HealthEvery): the epoch's health so far and the alerts it raised.</summary>
+    /// <summary>A measured batch (RunConfig.HealthEvery): the epoch's health so far and the alerts it raised; a first epoch's
+    /// warm-up measurement (Trainer.NextMeasured) only when it raised one.</summary>
     void OnHealth(HealthSample sample) { }
 
     void OnEpoch(EpochMetrics epoch) { }

@@ -30,7 +30,7 @@ public sealed record RunFiles(string? Checkpoint, string? InitialWeights = null,
 /// alerts the epoch raised before it, kept in the message (the epoch's health is never stored, as the epoch never ends).
 /// </summary>
 public sealed class RunDivergedException(int epoch, int batch, double loss, IReadOnlyList<HealthAlert>? warnings = null)
-    : Exception($"The loss diverged ({loss}) at epoch {epoch}, batch {batch}; the checkpoint of the last completed epoch is kept. Try a smaller learning rate." +
+    : Exception($"The loss diverged ({loss}) at epoch {epoch}, batch {batch}; the checkpoint of the last completed epoch, if any, is kept. Try a smaller learning rate." +
         string.Concat((warnings ?? []).Where(a => a.Kind != HealthAlertKind.NonFiniteLoss).Select(a => $" Batch {a.Batch}: {a.Message}")))
 {
     public int Epoch { get; } = epoch;
@@ -178,9 +178,10 @@ public sealed class Trainer(DatasetCatalog datasets, Func<string, ImageSet>? sav
 
     /// <summary>
     /// The next batch (0-based, from <paramref name="batch"/> on) whose health is measured, each in a call of its own: every
-    /// <paramref name="every"/>-th and the epoch's last. With <paramref name="warmsUp"/> (a run's first epoch) also batches 1,
-    /// 2, 4, 8 ... (1-based) below <paramref name="every"/>, a warm-up: at the default 50 the exploding rule would otherwise
-    /// have its five measurements only after 250 batches, and a run that blows up in its first epoch would get no warning.
+    /// <paramref name="every"/>-th and the epoch's last. With <paramref name="warmsUp"/> (the first epoch a session trains,
+    /// a resumed run's too: the rule's history starts empty) also batches 1, 2, 4, 8 ... (1-based) below <paramref name="every"/>,
+    /// a warm-up: at the default 50 the exploding rule would otherwise have its five measurements only after 250 batches,
+    /// so a run that blew up in its first epoch got no warning before its loss turned NaN.
     /// </summary>
     public static (int Batch, bool WarmUp) NextMeasured(int batch, int batches, int every, bool warmsUp)
     {

@@ -45,6 +45,17 @@ public sealed class HealthComponentsTests : ComponentTestBase
     }
 
     [Fact]
+    public void A_warm_up_alert_with_no_layers_measured_does_not_hold_back_the_epochs_first_measured_sample()
+    {
+        var pace = new LiveHealthPace(TimeSpan.FromSeconds(10));
+        var warmUp = new HealthSample(1, 32, 100, new EpochHealth(0, [], [Dead]), [Dead]);
+
+        Assert.True(pace.Pass(warmUp, TimeSpan.FromSeconds(1)));
+        Assert.True(pace.Pass(new HealthSample(1, 50, 100, Health(1, Dead), []), TimeSpan.FromSeconds(2)));
+        Assert.False(pace.Pass(new HealthSample(1, 100, 100, Health(1, Dead), []), TimeSpan.FromSeconds(3)));
+    }
+
+    [Fact]
     public void Health_panel_shows_alerts_newest_first_a_heatmap_per_metric_and_the_chosen_layers_histograms()
     {
         var module = JSInterop.SetupModule("./_content/Dashboard.Client/apex.js");

@@ -40,10 +40,14 @@ public sealed class RunScriptTests
                 {
                     home = await http.GetAsync("/");
                 }
-                catch (HttpRequestException)
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) // not listening yet, or a slow first render
                 {
                     await Task.Delay(500); // polling until the server listens, not a timing assertion
                 }
+            }
+            if (script.HasExited)
+            {
+                script.WaitForExit(); // drains the output read so far
             }
             var log = string.Join('\n', output);
             Assert.True(home is not null, $"no answer at {url} (exited: {script.HasExited}):\n{log}");
