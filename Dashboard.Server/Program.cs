@@ -7,6 +7,10 @@ switch (args)
         return TrainerCommand.Run(args[1..]);
     case [var verb, ..] when Verbs.Commands.TryGetValue(verb, out var command):
         return Verbs.Invoke(args[1..], null, null, command);
+    case [var word, ..] when !word.StartsWith('-') && !word.Contains('='):
+        // Else the web host would take the word as configuration and start the dashboard unasked.
+        Console.Error.WriteLine($"error: no verb '{word}'. The verbs: trainer, {string.Join(", ", Verbs.Commands.Keys)}; with none (or only options such as --urls URL) the dashboard starts.");
+        return 2;
 }
 
 var builder = WebApplication.CreateBuilder(args);

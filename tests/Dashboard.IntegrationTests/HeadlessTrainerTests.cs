@@ -51,6 +51,32 @@ public class HeadlessTrainerTests
     }
 
     [Fact]
+    public async Task An_unknown_verb_is_refused_with_the_list_of_verbs_and_starts_no_server()
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Dashboard.Server.dll"), "predict", "x.png"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1)); // a server started unasked would run on
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("error: no verb 'predict'", await error);
+        Assert.Contains("train, bench", await error);
+        Assert.DoesNotContain("Now listening", await output);
+    }
+
+    [Fact]
     public void Without_a_terminal_progress_comes_as_plain_lines_not_carriage_returns()
     {
         using var temp = new TempFolder();
