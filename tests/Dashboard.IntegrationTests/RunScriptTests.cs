@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Dashboard.IntegrationTests;
@@ -17,7 +16,7 @@ public sealed class RunScriptTests
     public async Task Scripts_run_sh_prints_its_url_and_serves_the_dashboard_on_mnist_there()
     {
         using var runs = new TempFolder();
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{PostgresFixture.FreePort()}";
         var start = new ProcessStartInfo("bash", [Repository.Path("scripts", "run.sh")])
         {
             WorkingDirectory = Repository.Root, RedirectStandardOutput = true, RedirectStandardError = true,
@@ -64,12 +63,5 @@ public sealed class RunScriptTests
             script.Kill(entireProcessTree: true);
             await script.WaitForExitAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
