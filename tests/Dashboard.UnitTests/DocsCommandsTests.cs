@@ -8,18 +8,12 @@ namespace Dashboard.UnitTests;
 /// <summary>
 /// Every shell command the README and docs/ show, as typed: a verb of the dashboard parses without an
 /// error, a script or benchmark it names exists and is valid bash (or JavaScript), a project it builds exists.
-/// Running them all is CI's two commands plus the benchmarks' own runs; this catches a renamed option or file.
+/// This catches a renamed option or file in every command; DocumentedCommandsRunTests (integration) runs the verbs and the
+/// curl examples, CI's two commands run themselves, the scripts have their own tests or are benchmarks of minutes.
 /// </summary>
 public sealed partial class DocsCommandsTests
 {
     private static readonly string Root = Repository.Root;
-
-    [GeneratedRegex(@"^```(sh|bash)\s*$(?<body>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
-    private static partial Regex ShellBlock();
-
-    // Inline code that is a command: it starts with a variable assignment, bash, node, dotnet or a script's path.
-    [GeneratedRegex(@"`(?<command>(?:[A-Z][A-Za-z0-9_]*=\S+ )*(?:bash |node |python3 |dotnet \S+ \S|scripts/|bench/|\.ci/)[^`]+)`")]
-    private static partial Regex InlineCommand();
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*=")]
     private static partial Regex Assignment();
@@ -27,33 +21,12 @@ public sealed partial class DocsCommandsTests
     [GeneratedRegex(@"'(?<q>[^']*)'|""(?<q>[^""]*)""|(?<q>[^\s'""]+)")]
     private static partial Regex Word();
 
-    /// <summary>Every command of a page: each line of a sh block (continuations joined, comments cut) and each inline command.</summary>
-    public static IEnumerable<string> Commands(string text)
-    {
-        foreach (Match block in ShellBlock().Matches(text))
-        {
-            var joined = block.Groups["body"].Value.Replace("\\\n", " ");
-            foreach (var line in joined.Split('\n'))
-            {
-                var command = Regex.Replace(line, @"\s#\s.*$|^\s*#.*$", "").Trim();
-                if (command.Length > 0 && !command.StartsWith('{') && !command.StartsWith('"') && !command.StartsWith('}'))
-                {
-                    yield return command;
-                }
-            }
-        }
-        foreach (Match inline in InlineCommand().Matches(text))
-        {
-            yield return inline.Groups["command"].Value.Trim();
-        }
-    }
-
     public static TheoryData<string, string> Documented()
     {
         var data = new TheoryData<string, string>();
-        foreach (var page in DocsTests.PageNames())
+        foreach (var page in DocsPages.Names())
         {
-            foreach (var command in Commands(File.ReadAllText(Path.Combine(Root, page))).Distinct())
+            foreach (var command in DocsPages.Commands(DocsPages.Text(page)).Distinct())
             {
                 data.Add(page, command);
             }

@@ -8,11 +8,7 @@ public sealed partial class DocsTests
 {
     private static readonly string Root = Repository.Root;
 
-    /// <summary>The README and every page of docs/, relative to the repository.</summary>
-    internal static IEnumerable<string> PageNames() =>
-        new[] { "README.md" }.Concat(Directory.GetFiles(Path.Combine(Root, "docs"), "*.md").Select(f => Path.GetRelativePath(Root, f)).Order());
-
-    public static TheoryData<string> Pages() => [.. PageNames()];
+    public static TheoryData<string> Pages() => [.. DocsPages.Names()];
 
     [GeneratedRegex(@"\]\((?<target>[^)#\s]+)(#[^)\s]*)?\)")]
     private static partial Regex Link();

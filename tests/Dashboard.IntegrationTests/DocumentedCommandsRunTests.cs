@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Dashboard.Server.Torch;
+using Xunit.Abstractions;
+
+namespace Dashboard.IntegrationTests;
+
+/// <summary>
+/// Every command of the README and docs/ that runs one of the dashboard's verbs or calls its API, run in the page's order
+/// from a folder that stands for the repository's root (bench/ as it is, data/ with the MNIST and Fashion-MNIST that
+/// setup installs, nothing else), with the environment's Data__Folder and Runs__Folder unset, as a user types them.
+/// Two things stand in: this test's build of Dashboard.Server.dll for <c>dotnet run --project Dashboard.Server -c Release --</c>
+/// (that form itself: HeadlessTrainerTests, RunScriptTests), and a dashboard the test starts on a free port for
+/// http://127.0.0.1:5000 (the address scripts/run.sh prints), also for sweep and follow, which default to it.
+/// A command passes when it exits 0; when train, sweep or follow, still running, has printed its first sign of work
+/// (the run's "libtorch ... on cpu" line, an epoch, "sweep #N", "run #N"); when any other (the benchmarks print only at
+/// their end) has run <see cref="Quiet"/> without an error; or, asking for CUDA on a host without it, when it refuses
+/// in one error line.
+/// Scripts (scripts/, bench/), builds and the team's commands with placeholders are left to their own tests
+/// (DocsCommandsTests checks that each parses).
+/// </summary>
+public sealed partial class DocumentedCommandsRunTests(ITestOutputHelper log)
+{
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
+    private const string DocumentedServer = "http://127.0.0.1:5000";
+
+    [GeneratedRegex(@"^(?:[A-Za-z_][A-Za-z0-9_]*=\S+\s+)*(?<program>dotnet|curl)\s")]
+    private static partial Regex Program();
+
+    [GeneratedRegex(@"^dotnet (?:run --project Dashboard\.Server -c Release --|Dashboard\.Server/bin/Release/net10\.0/Dashboard\.Server\.dll)(?= )")]
+    private static partial Regex Dashboard();
+
+    [GeneratedRegex(@"^(libtorch \S+ on |epoch \d+/|sweep #\d+|run #\d+)", RegexOptions.Multiline)]
+    private static partial Regex SignOfWork();
+
+    /// <summary>The commands this test runs: the dashboard's verbs and curl, without placeholders such as Host=DB.</summary>
+    public static IEnumerable<string> Runnable(string page) =>
+        DocsPages.Commands(DocsPages.Text(page)).Distinct()
+            .Where(c => Program().Match(c) is { Success: true } m && (m.Groups["program"].Value == "curl" || Dashboard().IsMatch(c)))
+            .Where(c => !c.Contains("Host=DB", StringComparison.Ordinal) && !c.Contains("TOKEN", StringComparison.Ordinal));
+
+    public static TheoryData<string> Pages() => [.. DocsPages.Names().Where(p => Runnable(p).Any())];
+
+    [Fact]
+    public void The_pages_show_verbs_this_test_runs()
+    {
+        var commands = DocsPages.Names().SelectMany(Runnable).ToList();
+        foreach (var verb in new[] { "train", "lr-find", "pictures", "import", "sweep", "follow", "bench" })
+        {
+            Assert.Contains(commands, c => Dashboard().Replace(c, "").TrimStart().StartsWith(verb + " ", StringComparison.Ordinal));
+        }
+        Assert.Contains(commands, c => c.StartsWith("curl ", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Pages))]
+    public async Task A_pages_commands_run_as_typed(string page)
+    {
+        using var root = new TempFolder();
+        Directory.CreateSymbolicLink(root.File("bench"), Repository.Path("bench"));
+        Directory.CreateDirectory(root.File("data"));
+        foreach (var dataset in new[] { "mnist", "fashion-mnist" })
+        {
+            Directory.CreateSymbolicLink(Path.Combine(root.File("data"), dataset), Path.Combine(MnistFolder.Path, dataset));
+        }
+        (ServerProcess Process, string Url)? server = null;
+        var problems = new List<string>();
+        try
+        {
+            foreach (var command in Runnable(page))
+            {
+                var typed = Dashboard().Replace(command, $"dotnet {Path.Combine(AppContext.BaseDirectory, "Dashboard.Server.dll")}");
+                var verb = Dashboard().IsMatch(command) ? Regex.Match(Dashboard().Replace(command, ""), @"^\s*(\S+)").Groups[1].Value : "curl";
+                if (typed.Contains(DocumentedServer, StringComparison.Ordinal) || verb is "sweep" or "follow")
+                {
+                    server ??= await Dashboard(root.Path);
+                    typed = typed.Contains(DocumentedServer, StringComparison.Ordinal)
+                        ? typed.Replace(DocumentedServer, server.Value.Url, StringComparison.Ordinal)
+                        : $"{typed} --server {server.Value.Url}"; // its default, http://127.0.0.1:5000, moved
+                }
+                var clock = Stopwatch.StartNew();
+                var (passed, problem) = await Run(typed, root.Path, signs: verb is "train" or "sweep" or "follow");
+                log.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s, {passed ?? "FAILED"}: {typed}");
+                if (problem is not null)
+                {
+                    problems.Add($"`{command}`: {problem}");
+                }
+            }
+        }
+        finally
+        {
+            server?.Process.Dispose();
+        }
+        Assert.True(problems.Count == 0, string.Join("\n\n", problems));
+    }
+
+    /// <summary>The dashboard on a free port, on the root's data, its runs in root/server.</summary>
+    private static async Task<(ServerProcess, string)> Dashboard(string root)
+    {
+        var url = $"http://127.0.0.1:{PostgresFixture.FreePort()}";
+        var server = new ServerProcess("dashboard", ["--urls", url], new()
+        {
+            ["Data__Folder"] = Path.Combine(root, "data"),
+            ["Runs__Folder"] = Path.Combine(root, "server"),
+        });
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var clock = Stopwatch.StartNew();
+        while (!server.HasExited && clock.Elapsed < Limit)
+        {
+            try
+            {
+                if ((await http.GetAsync($"{url}/healthz")).IsSuccessStatusCode)
+                {
+                    return (server, url);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                await Task.Delay(200); // polling until the server listens, not a timing assertion
+            }
+        }
+        server.Dispose();
+        throw new InvalidOperationException($"the dashboard did not answer at {url}:\n{server.Output}");
+    }
+
+    /// <summary>
+    /// Runs one command with bash from <paramref name="root"/>: how it passed, or what went wrong and its output.
+    /// <paramref name="signs"/>: the command prints a sign of work early (train, sweep, follow), which is waited for.
+    /// </summary>
+    private static async Task<(string? Passed, string? Problem)> Run(string command, string root, bool signs)
+    {
+        var start = new ProcessStartInfo("bash", ["-c", command]) { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment.Remove("Data__Folder"); // scripts/test.sh exports it; a user's shell at the root has data/ instead
+        start.Environment.Remove("Runs__Folder");
+        using var process = Process.Start(start)!;
+        var output = new ConcurrentQueue<string>();
+        var sign = new TaskCompletionSource();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not { } line) return;
+            output.Enqueue(line);
+            if (SignOfWork().IsMatch(line)) sign.TrySetResult();
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) output.Enqueue(line); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var exited = process.WaitForExitAsync();
+        var first = await Task.WhenAny(exited, signs ? sign.Task : Task.Delay(Quiet), Task.Delay(Limit));
+        (string? Passed, string? Problem) outcome;
+        if (first == exited)
+        {
+            await process.WaitForExitAsync(); // drains the output
+            outcome = process.ExitCode == 0 ? ("exited 0", null)
+                : Refused(command, output) ? ("refused CUDA in one line", null) : (null, $"exit code {process.ExitCode}");
+        }
+        else
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            outcome = output.Any(l => l.StartsWith("error:", StringComparison.Ordinal) || l.Contains("Unhandled exception", StringComparison.Ordinal))
+                ? (null, "an error while it ran")
+                : !signs ? ($"ran {Quiet.TotalSeconds:F0} s without an error", null)
+                : sign.Task.IsCompleted ? ($"signs of work: {output.First(l => SignOfWork().IsMatch(l))}", null)
+                : (null, $"no sign of work in {Limit.TotalMinutes} minutes");
+        }
+        return outcome.Problem is null ? outcome : (null, $"{outcome.Problem}:\n{string.Join('\n', output.TakeLast(30))}");
+    }
+
+    /// <summary>
+    /// The one refusal that is right: CUDA asked for on a host whose libtorch sees none (docs/gpu.md's commands are for a
+    /// CUDA host), said in one error line.
+    /// </summary>
+    private static bool Refused(string command, IEnumerable<string> output) =>
+        command.Contains("--device cuda", StringComparison.Ordinal) && TorchRuntime.CudaDeviceCount == 0
+            && output.Any(l => l.StartsWith("error:", StringComparison.Ordinal) && l.Contains("sees no CUDA device", StringComparison.Ordinal))
+            && !output.Any(l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+}
