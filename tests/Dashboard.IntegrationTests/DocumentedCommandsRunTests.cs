@@ -75,7 +75,7 @@ public sealed partial class DocumentedCommandsRunTests(ITestOutputHelper log)
                 var verb = Dashboard().IsMatch(command) ? Regex.Match(Dashboard().Replace(command, ""), @"^\s*(\S+)").Groups[1].Value : "curl";
                 if (typed.Contains(DocumentedServer, StringComparison.Ordinal) || verb is "sweep" or "follow")
                 {
-                    server ??= await Dashboard(root.Path);
+                    server ??= await StartDashboard(root.Path);
                     typed = typed.Contains(DocumentedServer, StringComparison.Ordinal)
                         ? typed.Replace(DocumentedServer, server.Value.Url, StringComparison.Ordinal)
                         : $"{typed} --server {server.Value.Url}"; // its default, http://127.0.0.1:5000, moved
@@ -97,7 +97,7 @@ public sealed partial class DocumentedCommandsRunTests(ITestOutputHelper log)
     }
 
     /// <summary>The dashboard on a free port, on the root's data, its runs in root/server.</summary>
-    private static async Task<(ServerProcess, string)> Dashboard(string root)
+    private static async Task<(ServerProcess, string)> StartDashboard(string root)
     {
         var url = $"http://127.0.0.1:{PostgresFixture.FreePort()}";
         var server = new ServerProcess("dashboard", ["--urls", url], new()
@@ -152,8 +152,8 @@ public sealed partial class DocumentedCommandsRunTests(ITestOutputHelper log)
         if (first == exited)
         {
             await process.WaitForExitAsync(); // drains the output
-            outcome = process.ExitCode == 0 ? ("exited 0", null)
-                : Refused(command, output) ? ("refused CUDA in one line", null) : (null, $"exit code {process.ExitCode}");
+            outcome = process.ExitCode != 0 ? Refused(command, output) ? ("refused CUDA in one line", null) : (null, $"exit code {process.ExitCode}")
+                : ProblemDetails(output) is { } status ? (null, $"the API answered {status}") : ("exited 0", null);
         }
         else
         {
@@ -166,6 +166,21 @@ public sealed partial class DocumentedCommandsRunTests(ITestOutputHelper log)
                 : (null, $"no sign of work in {Limit.TotalMinutes} minutes");
         }
         return outcome.Problem is null ? outcome : (null, $"{outcome.Problem}:\n{string.Join('\n', output.TakeLast(30))}");
+    }
+
+    /// <summary>The status of an API error (ASP.NET Core's problem details) printed by curl, which exits 0 on it.</summary>
+    private static int? ProblemDetails(IEnumerable<string> output)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(string.Join('\n', output));
+            return json.RootElement is { ValueKind: System.Text.Json.JsonValueKind.Object } o
+                && o.TryGetProperty("status", out var status) && status.ValueKind == System.Text.Json.JsonValueKind.Number ? status.GetInt32() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null; // not JSON: a verb's own output
+        }
     }
 
     /// <summary>
