@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Dashboard.IntegrationTests;
 
 /// <summary>
-/// Every command of the README and docs/ that runs one of the dashboard's verbs or calls its API, run in the page's order
+/// Every command of the README and docs/ that runs one of the dashboard's verbs or calls its API, run in the page's order (its sh blocks, then its inline commands)
 /// from a folder that stands for the repository's root (bench/ as it is, data/ with the MNIST and Fashion-MNIST that
 /// setup installs, nothing else), with the environment's Data__Folder and Runs__Folder unset, as a user types them.
 /// Two things stand in: this test's build of Dashboard.Server.dll for <c>dotnet run --project Dashboard.Server -c Release --</c>
@@ -17,8 +17,9 @@ namespace Dashboard.IntegrationTests;
 /// (the run's "libtorch ... on cpu" line, an epoch, "sweep #N", "run #N"); when any other (the benchmarks print only at
 /// their end) has run <see cref="Quiet"/> without an error; or, asking for CUDA on a host without it, when it refuses
 /// in one error line.
-/// Scripts (scripts/, bench/), builds and the team's commands with placeholders are left to their own tests
-/// (DocsCommandsTests checks that each parses).
+/// The benchmarks that end within a minute run to their end from the repository root, as typed (<see cref="QuickBenchmarks"/>).
+/// The other scripts (scripts/, the long benchmarks), builds and the team's commands with placeholders are left to their
+/// own tests or to the benchmarks' own runs (DocsCommandsTests checks that each parses).
 /// </summary>
 public sealed partial class DocumentedCommandsRunTests(ITestOutputHelper log)
 {
@@ -35,10 +36,19 @@ public sealed partial class DocumentedCommandsRunTests(ITestOutputHelper log)
     [GeneratedRegex(@"^(libtorch \S+ on |epoch \d+/|sweep #\d+|run #\d+)", RegexOptions.Multiline)]
     private static partial Regex SignOfWork();
 
-    /// <summary>The commands this test runs: the dashboard's verbs and curl, without placeholders such as Host=DB.</summary>
+    /// <summary>
+    /// The benchmarks that end within a minute here, run to their end (2026-12-06 from a clean clone: zip-bomb 32 s,
+    /// chart-cost 7 s, kill-restart 13 s, draw-latency 34 s, own-pictures 17 s); the others take many minutes to hours.
+    /// </summary>
+    private static readonly string[] QuickBenchmarks =
+        ["bash bench/zip-bomb.sh", "bash bench/chart-cost.sh", "bash bench/kill-restart.sh", "bash bench/draw-latency.sh", "bash bench/own-pictures.sh"];
+
+    private enum Until { End, SignOfWork, Quiet }
+
+    /// <summary>The commands this test runs: the dashboard's verbs, curl and the quick benchmarks, without placeholders such as Host=DB.</summary>
     public static IEnumerable<string> Runnable(string page) =>
         DocsPages.Commands(DocsPages.Text(page)).Distinct()
-            .Where(c => Program().Match(c) is { Success: true } m && (m.Groups["program"].Value == "curl" || Dashboard().IsMatch(c)))
+            .Where(c => QuickBenchmarks.Contains(c) || Program().Match(c) is { Success: true } m && (m.Groups["program"].Value == "curl" || Dashboard().IsMatch(c)))
             .Where(c => !c.Contains("Host=DB", StringComparison.Ordinal) && !c.Contains("TOKEN", StringComparison.Ordinal));
 
     public static TheoryData<string> Pages() => [.. DocsPages.Names().Where(p => Runnable(p).Any())];
@@ -52,6 +62,7 @@ public sealed partial class DocumentedCommandsRunTests(ITestOutputHelper log)
             Assert.Contains(commands, c => Dashboard().Replace(c, "").TrimStart().StartsWith(verb + " ", StringComparison.Ordinal));
         }
         Assert.Contains(commands, c => c.StartsWith("curl ", StringComparison.Ordinal));
+        Assert.All(QuickBenchmarks, b => Assert.Contains(b, commands));
     }
 
     [Theory]
@@ -81,7 +92,9 @@ public sealed partial class DocumentedCommandsRunTests(ITestOutputHelper log)
                         : $"{typed} --server {server.Value.Url}"; // its default, http://127.0.0.1:5000, moved
                 }
                 var clock = Stopwatch.StartNew();
-                var (passed, problem) = await Run(typed, root.Path, signs: verb is "train" or "sweep" or "follow");
+                var (passed, problem) = QuickBenchmarks.Contains(command)
+                    ? await Run(command, Repository.Root, Until.End, asTheTestsRun: true) // bench/lib.sh finds the repository from its own path
+                    : await Run(typed, root.Path, verb is "train" or "sweep" or "follow" ? Until.SignOfWork : Until.Quiet, asTheTestsRun: false);
                 log.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s, {passed ?? "FAILED"}: {typed}");
                 if (problem is not null)
                 {
@@ -126,14 +139,18 @@ public sealed partial class DocumentedCommandsRunTests(ITestOutputHelper log)
     }
 
     /// <summary>
-    /// Runs one command with bash from <paramref name="root"/>: how it passed, or what went wrong and its output.
-    /// <paramref name="signs"/>: the command prints a sign of work early (train, sweep, follow), which is waited for.
+    /// Runs one command with bash from <paramref name="root"/> until it ends, prints a sign of work, or has run
+    /// <see cref="Quiet"/>: how it passed, or what went wrong and its output. Without <paramref name="asTheTestsRun"/>, the
+    /// environment's data and runs folders are unset.
     /// </summary>
-    private static async Task<(string? Passed, string? Problem)> Run(string command, string root, bool signs)
+    private static async Task<(string? Passed, string? Problem)> Run(string command, string root, Until until, bool asTheTestsRun)
     {
         var start = new ProcessStartInfo("bash", ["-c", command]) { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment.Remove("Data__Folder"); // scripts/test.sh exports it; a user's shell at the root has data/ instead
-        start.Environment.Remove("Runs__Folder");
+        if (!asTheTestsRun)
+        {
+            start.Environment.Remove("Data__Folder"); // scripts/test.sh exports it; a user's shell at the root has data/ instead
+            start.Environment.Remove("Runs__Folder");
+        }
         using var process = Process.Start(start)!;
         var output = new ConcurrentQueue<string>();
         var sign = new TaskCompletionSource();
@@ -147,7 +164,7 @@ public sealed partial class DocumentedCommandsRunTests(ITestOutputHelper log)
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var exited = process.WaitForExitAsync();
-        var first = await Task.WhenAny(exited, signs ? sign.Task : Task.Delay(Quiet), Task.Delay(Limit));
+        var first = await Task.WhenAny(exited, until switch { Until.SignOfWork => sign.Task, Until.Quiet => Task.Delay(Quiet), _ => exited }, Task.Delay(Limit));
         (string? Passed, string? Problem) outcome;
         if (first == exited)
         {
@@ -161,9 +178,9 @@ public sealed partial class DocumentedCommandsRunTests(ITestOutputHelper log)
             await process.WaitForExitAsync();
             outcome = output.Any(l => l.StartsWith("error:", StringComparison.Ordinal) || l.Contains("Unhandled exception", StringComparison.Ordinal))
                 ? (null, "an error while it ran")
-                : !signs ? ($"ran {Quiet.TotalSeconds:F0} s without an error", null)
-                : sign.Task.IsCompleted ? ($"signs of work: {output.First(l => SignOfWork().IsMatch(l))}", null)
-                : (null, $"no sign of work in {Limit.TotalMinutes} minutes");
+                : until == Until.Quiet ? ($"ran {Quiet.TotalSeconds:F0} s without an error", null)
+                : until == Until.SignOfWork && sign.Task.IsCompleted ? ($"signs of work: {output.First(l => SignOfWork().IsMatch(l))}", null)
+                : (null, $"not {(until == Until.End ? "ended" : "a sign of work")} in {Limit.TotalMinutes} minutes");
         }
         return outcome.Problem is null ? outcome : (null, $"{outcome.Problem}:\n{string.Join('\n', output.TakeLast(30))}");
     }
