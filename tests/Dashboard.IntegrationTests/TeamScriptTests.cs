@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -13,39 +12,21 @@ namespace Dashboard.IntegrationTests;
 /// </summary>
 public sealed class TeamScriptTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(5); // a Release build of a fresh clone on two cores
-
     [Fact]
     public async Task Scripts_team_sh_serves_a_team_behind_its_printed_url_and_stops_it_all_on_sigterm()
     {
         using var folder = new TempFolder();
         int[] ports = [PostgresFixture.FreePort(), PostgresFixture.FreePort(), PostgresFixture.FreePort(), PostgresFixture.FreePort(), PostgresFixture.FreePort()];
-        var start = new ProcessStartInfo("bash", [Repository.Path("scripts", "team.sh")])
+        using var script = new ScriptProcess("team.sh", new()
         {
-            WorkingDirectory = Repository.Root, RedirectStandardOutput = true, RedirectStandardError = true,
-            Environment =
-            {
-                ["TEAM_FOLDER"] = folder.Path, ["PG_PORT"] = $"{ports[0]}", ["REDIS_PORT"] = $"{ports[1]}",
-                ["WEB_PORTS"] = $"{ports[2]} {ports[3]}", ["BALANCER_PORT"] = $"{ports[4]}", ["Data__Folder"] = MnistFolder.Path,
-            },
-        };
-        using var script = Process.Start(start)!;
-        var output = new ConcurrentQueue<string>();
-        var url = new TaskCompletionSource<string>();
-        script.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not { } line) return;
-            output.Enqueue(line);
-            if (line.StartsWith("Dashboard: ", StringComparison.Ordinal)) url.TrySetResult(line.Split(' ')[1]);
-        };
-        script.ErrorDataReceived += (_, e) => { if (e.Data is { } line) output.Enqueue(line); };
-        script.BeginOutputReadLine();
-        script.BeginErrorReadLine();
+            ["TEAM_FOLDER"] = folder.Path, ["PG_PORT"] = $"{ports[0]}", ["REDIS_PORT"] = $"{ports[1]}",
+            ["WEB_PORTS"] = $"{ports[2]} {ports[3]}", ["BALANCER_PORT"] = $"{ports[4]}", ["Data__Folder"] = MnistFolder.Path,
+        });
         try
         {
-            var printed = await Task.WhenAny(url.Task, script.WaitForExitAsync(), Task.Delay(Deadline));
-            Assert.True(printed == url.Task, $"no Dashboard: line (exited: {script.HasExited}):\n{string.Join('\n', output)}");
-            var balancer = await url.Task;
+            var printed = await script.Line("Dashboard: ");
+            Assert.True(printed is not null, $"no Dashboard: line (exited: {script.Process.HasExited}):\n{script.Log}");
+            var balancer = printed.Split(' ')[1];
             Assert.Equal($"http://127.0.0.1:{ports[4]}", balancer);
 
             using var http = new HttpClient { BaseAddress = new Uri(balancer), Timeout = TimeSpan.FromSeconds(10) };
@@ -59,24 +40,21 @@ public sealed class TeamScriptTests
             });
             Assert.Equal(["trainer-1", "trainer-2"], trainers);
 
-            Process.Start("kill", ["-TERM", $"{script.Id}"])!.WaitForExit();
-            Assert.True(script.WaitForExit(TimeSpan.FromMinutes(1)), $"still running a minute after SIGTERM:\n{string.Join('\n', output)}");
-            script.WaitForExit(); // drains the output
-            Assert.Contains("team: stopped", output);
+            Terminate(script.Process);
+            Assert.True(script.Process.WaitForExit(TimeSpan.FromMinutes(1)), $"still running a minute after SIGTERM:\n{script.Log}");
+            script.Process.WaitForExit(); // drains the output
+            Assert.Contains("team: stopped", script.Lines);
             foreach (var port in ports)
             {
-                Assert.False(Listening(port), $"something still listens on {port} after the team stopped:\n{string.Join('\n', output)}");
+                Assert.False(Listening(port), $"something still listens on {port} after the team stopped:\n{script.Log}");
             }
         }
         finally
         {
-            if (!script.HasExited)
+            if (!script.Process.HasExited)
             {
-                Process.Start("kill", ["-TERM", $"{script.Id}"])!.WaitForExit();
-                if (!script.WaitForExit(TimeSpan.FromMinutes(1)))
-                {
-                    script.Kill(entireProcessTree: true);
-                }
+                Terminate(script.Process);
+                script.Process.WaitForExit(TimeSpan.FromMinutes(1));
             }
             // The servers run as daemons outside the script's process tree: stopped here too, should the script have failed to.
             foreach (var (server, data) in new[] { ("balancer.sh", "balancer"), ("postgres.sh", "pg"), ("redis.sh", "redis") })
@@ -92,6 +70,9 @@ public sealed class TeamScriptTests
             }
         }
     }
+
+    /// <summary>SIGTERM, as Ctrl+C would: the script's trap stops what it started.</summary>
+    private static void Terminate(Process script) => Process.Start("kill", ["-TERM", $"{script.Id}"])!.WaitForExit();
 
     /// <summary>Polls <paramref name="read"/> until it gives a value (the trainers register within seconds), for at most a minute.</summary>
     private static async Task<T> Until<T>(Func<Task<T?>> read) where T : class
