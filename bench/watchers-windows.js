@@ -34,8 +34,10 @@ const getJson = async path => (await fetch(`${baseUrl}${path}`)).json();
   }));
   const run = await startRun(baseUrl, configJson);
   const lastStep = async () => (await getJson(`/api/runs/${run.id}/steps?points=2`)).steps.at(-1);
-  const active = async () => ["Queued", "Running"].includes((await getJson(`/api/runs/${run.id}`)).status);
-  while ((await getJson(`/api/runs/${run.id}`)).epochs.length < 1 && await active()) await sleep(250);
+  const read = () => getJson(`/api/runs/${run.id}`);
+  const isActive = r => ["Queued", "Running"].includes(r.status);
+  const active = async () => isActive(await read());
+  for (let r = await read(); r.epochs.length < 1 && isActive(r); r = await read()) await sleep(250);
 
   const windows = [];
   for (let watched = true; await active(); watched = !watched) {

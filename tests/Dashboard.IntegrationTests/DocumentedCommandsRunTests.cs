@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Dashboard.Server.Torch;
@@ -145,41 +144,31 @@ public sealed partial class DocumentedCommandsRunTests(ITestOutputHelper log)
     /// </summary>
     private static async Task<(string? Passed, string? Problem)> Run(string command, string root, Until until, bool asTheTestsRun)
     {
-        var start = new ProcessStartInfo("bash", ["-c", command]) { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
-        if (!asTheTestsRun)
+        // scripts/test.sh exports the data folder; a user's shell at the root has data/ instead.
+        using var process = new ScriptProcess(["-c", command], root, asTheTestsRun ? new() : new() { ["Data__Folder"] = null, ["Runs__Folder"] = null });
+        var sign = until == Until.SignOfWork ? await process.Line(SignOfWork().IsMatch, Limit) : null;
+        if (until != Until.SignOfWork)
         {
-            start.Environment.Remove("Data__Folder"); // scripts/test.sh exports it; a user's shell at the root has data/ instead
-            start.Environment.Remove("Runs__Folder");
+            await Task.WhenAny(process.Process.WaitForExitAsync(), Task.Delay(until == Until.Quiet ? Quiet : Limit));
         }
-        using var process = Process.Start(start)!;
-        var output = new ConcurrentQueue<string>();
-        var sign = new TaskCompletionSource();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not { } line) return;
-            output.Enqueue(line);
-            if (SignOfWork().IsMatch(line)) sign.TrySetResult();
-        };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) output.Enqueue(line); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var exited = process.WaitForExitAsync();
-        var first = await Task.WhenAny(exited, until switch { Until.SignOfWork => sign.Task, Until.Quiet => Task.Delay(Quiet), _ => exited }, Task.Delay(Limit));
+        var output = process.Lines;
         (string? Passed, string? Problem) outcome;
-        if (first == exited)
+        if (sign is null && process.Process.HasExited)
         {
-            await process.WaitForExitAsync(); // drains the output
-            outcome = process.ExitCode != 0 ? Refused(command, output) ? ("refused CUDA in one line", null) : (null, $"exit code {process.ExitCode}")
+            process.Process.WaitForExit(); // drains the output
+            outcome = process.Process.ExitCode != 0 ? Refused(command, output) ? ("refused CUDA in one line", null) : (null, $"exit code {process.Process.ExitCode}")
                 : ProblemDetails(output) is { } status ? (null, $"the API answered {status}") : ("exited 0", null);
         }
         else
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            outcome = output.Any(l => l.StartsWith("error:", StringComparison.Ordinal) || l.Contains("Unhandled exception", StringComparison.Ordinal))
+            process.Process.Kill(entireProcessTree: true);
+            process.Process.WaitForExit();
+            // Judged at the sign: what a run printed after it (by the kill, it may have gone on) is not this test's.
+            var judged = sign is null ? output : output.TakeWhile(l => l != sign);
+            outcome = judged.Any(l => l.StartsWith("error:", StringComparison.Ordinal) || l.Contains("Unhandled exception", StringComparison.Ordinal))
                 ? (null, "an error while it ran")
                 : until == Until.Quiet ? ($"ran {Quiet.TotalSeconds:F0} s without an error", null)
-                : until == Until.SignOfWork && sign.Task.IsCompleted ? ($"signs of work: {output.First(l => SignOfWork().IsMatch(l))}", null)
+                : sign is not null ? ($"signs of work: {sign}", null)
                 : (null, $"not {(until == Until.End ? "ended" : "a sign of work")} in {Limit.TotalMinutes} minutes");
         }
         return outcome.Problem is null ? outcome : (null, $"{outcome.Problem}:\n{string.Join('\n', output.TakeLast(30))}");

@@ -15,7 +15,7 @@ public sealed class RunScriptTests
     {
         using var runs = new TempFolder();
         var url = $"http://127.0.0.1:{PostgresFixture.FreePort()}";
-        using var script = new ScriptProcess("run.sh", new() { ["DASHBOARD_URL"] = url, ["Data__Folder"] = MnistFolder.Path, ["Runs__Folder"] = runs.Path });
+        using var script = ScriptProcess.Project("run.sh", new() { ["DASHBOARD_URL"] = url, ["Data__Folder"] = MnistFolder.Path, ["Runs__Folder"] = runs.Path });
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
         var clock = Stopwatch.StartNew();
         HttpResponseMessage? home = null;

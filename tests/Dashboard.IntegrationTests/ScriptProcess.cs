@@ -4,8 +4,8 @@ using System.Diagnostics;
 namespace Dashboard.IntegrationTests;
 
 /// <summary>
-/// One of the project's scripts run as a user runs it, from the repository root, its output and error lines collected
-/// in order; disposing kills what is left of its process tree.
+/// A shell command run as a user runs it, its output and error lines collected in order; disposing kills what is left
+/// of its process tree.
 /// </summary>
 internal sealed class ScriptProcess : IDisposable
 {
@@ -13,17 +13,22 @@ internal sealed class ScriptProcess : IDisposable
     public static readonly TimeSpan Deadline = TimeSpan.FromMinutes(5);
 
     private readonly ConcurrentQueue<string> _output = new();
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _awaited = new();
+    private readonly ConcurrentQueue<(Func<string, bool> Match, TaskCompletionSource<string> Line)> _awaited = new();
 
-    public ScriptProcess(string script, Dictionary<string, string> environment)
+    /// <summary>bash with <paramref name="arguments"/> from <paramref name="folder"/>; an environment value of null unsets the variable.</summary>
+    public ScriptProcess(IEnumerable<string> arguments, string folder, Dictionary<string, string?> environment)
     {
-        var start = new ProcessStartInfo("bash", [Repository.Path("scripts", script)])
-        {
-            WorkingDirectory = Repository.Root, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
+        var start = new ProcessStartInfo("bash", arguments) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (key, value) in environment)
         {
-            start.Environment[key] = value;
+            if (value is null)
+            {
+                start.Environment.Remove(key);
+            }
+            else
+            {
+                start.Environment[key] = value;
+            }
         }
         Process = Process.Start(start)!;
         Process.OutputDataReceived += (_, e) => Add(e.Data);
@@ -32,25 +37,27 @@ internal sealed class ScriptProcess : IDisposable
         Process.BeginErrorReadLine();
     }
 
+    /// <summary>The project's scripts/<paramref name="script"/>, from the repository root.</summary>
+    public static ScriptProcess Project(string script, Dictionary<string, string?> environment) =>
+        new([Repository.Path("scripts", script)], Repository.Root, environment);
+
     public Process Process { get; }
 
     public IReadOnlyCollection<string> Lines => _output;
 
     public string Log => string.Join('\n', _output);
 
-    /// <summary>
-    /// The first line that starts with <paramref name="prefix"/>, or null when the script ends or
-    /// <see cref="Deadline"/> passes without one.
-    /// </summary>
-    public async Task<string?> Line(string prefix)
+    /// <summary>The first line that <paramref name="match"/> accepts, or null when the command ends or <paramref name="limit"/> passes without one.</summary>
+    public async Task<string?> Line(Func<string, bool> match, TimeSpan limit)
     {
-        var awaited = _awaited.GetOrAdd(prefix, _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (_output.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal)) is { } printed)
+        var awaited = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _awaited.Enqueue((match, awaited));
+        if (_output.FirstOrDefault(match) is { } printed)
         {
             awaited.TrySetResult(printed); // printed before it was asked for
         }
         var line = awaited.Task;
-        return await Task.WhenAny(line, Process.WaitForExitAsync(), Task.Delay(Deadline)) == line ? await line : null;
+        return await Task.WhenAny(line, Process.WaitForExitAsync(), Task.Delay(limit)) == line ? await line : null;
     }
 
     private void Add(string? line)
@@ -60,9 +67,9 @@ internal sealed class ScriptProcess : IDisposable
             return;
         }
         _output.Enqueue(line);
-        foreach (var (prefix, awaited) in _awaited)
+        foreach (var (match, awaited) in _awaited)
         {
-            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            if (match(line))
             {
                 awaited.TrySetResult(line);
             }

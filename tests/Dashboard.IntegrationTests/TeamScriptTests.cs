@@ -17,14 +17,14 @@ public sealed class TeamScriptTests
     {
         using var folder = new TempFolder();
         int[] ports = [PostgresFixture.FreePort(), PostgresFixture.FreePort(), PostgresFixture.FreePort(), PostgresFixture.FreePort(), PostgresFixture.FreePort()];
-        using var script = new ScriptProcess("team.sh", new()
+        using var script = ScriptProcess.Project("team.sh", new()
         {
             ["TEAM_FOLDER"] = folder.Path, ["PG_PORT"] = $"{ports[0]}", ["REDIS_PORT"] = $"{ports[1]}",
             ["WEB_PORTS"] = $"{ports[2]} {ports[3]}", ["BALANCER_PORT"] = $"{ports[4]}", ["Data__Folder"] = MnistFolder.Path,
         });
         try
         {
-            var printed = await script.Line("Dashboard: ");
+            var printed = await script.Line(l => l.StartsWith("Dashboard: ", StringComparison.Ordinal), ScriptProcess.Deadline);
             Assert.True(printed is not null, $"no Dashboard: line (exited: {script.Process.HasExited}):\n{script.Log}");
             var balancer = printed.Split(' ')[1];
             Assert.Equal($"http://127.0.0.1:{ports[4]}", balancer);
